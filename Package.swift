@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Modules are split by what they may know:
+// - PuenteDomain: clients, prices, money, orders and their rules. No I/O at all.
+// - PuenteFormats: CSV and XML reading/writing, text decoding. Knows nothing of the database.
+// - PuenteSecurity: SHA-256, HMAC and bcrypt password hashes (libxcrypt).
+// - PuenteStore: the back-office store (SQLite through GRDB), migrations, queries.
+// - PuenteExchange: configuration, master loading, Inbox/Outbox work; the library the CLI drives.
+// - puente: the command line, a thin shell over PuenteExchange.
+let package = Package(
+    name: "Puente",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "puente", targets: ["puente"]),
+        .library(name: "PuenteExchange", targets: ["PuenteExchange"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+
+        .target(name: "PuenteDomain"),
+        .target(name: "PuenteFormats", dependencies: ["PuenteDomain", "CLibXML2"]),
+        .target(name: "PuenteSecurity", dependencies: ["CCrypt"]),
+        .target(
+            name: "PuenteStore",
+            dependencies: [
+                "PuenteDomain",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
+        .target(
+            name: "PuenteExchange",
+            dependencies: [
+                "PuenteDomain", "PuenteFormats", "PuenteSecurity", "PuenteStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
+        .executableTarget(
+            name: "puente",
+            dependencies: [
+                "PuenteExchange",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+
+        .target(name: "PuenteTestSupport", path: "Sources/PuenteTestSupport"),
+        .testTarget(name: "PuenteDomainTests", dependencies: ["PuenteDomain"]),
+        .testTarget(name: "PuenteFormatsTests", dependencies: ["PuenteFormats"]),
+        .testTarget(name: "PuenteSecurityTests", dependencies: ["PuenteSecurity", "CCrypt"]),
+        .testTarget(
+            name: "PuenteExchangeTests",
+            dependencies: ["PuenteExchange", "PuenteStore", "PuenteSecurity", "PuenteTestSupport", "CCrypt"]),
+        .testTarget(name: "PuenteEndToEndTests", dependencies: ["puente", "PuenteTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,90 @@
+/// Exact decimal arithmetic on scaled integers, shared by `Money`, `Quantity` and `Percentage`.
+///
+/// Values are kept as an integer count of `10^-scale` units. Parsing accepts an optional
+/// leading `-`, digits, and at most `scale` fraction digits after the dialect's decimal
+/// separator; nothing else (no exponent, no thousands separator, no spaces inside).
+enum FixedPoint {
+    static let powersOfTen: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
+
+    /// Parses `text` into units of `10^-scale`; nil when it is not a plain decimal number,
+    /// has more than `scale` fraction digits, or does not fit in 64 bits.
+    static func parse(_ text: some StringProtocol, scale: Int, decimalSeparator: UInt8) -> Int64? {
+        var text = String(text)
+        return text.withUTF8 { parse($0[...], scale: scale, decimalSeparator: decimalSeparator) }
+    }
+
+    private static func parse(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scale: Int, decimalSeparator: UInt8) -> Int64? {
+        var bytes = bytes
+        // Surrounding blanks are common in ERP dumps; blanks inside are not numbers.
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        var negative = false
+        if bytes.first == UInt8(ascii: "-") {
+            negative = true
+            bytes = bytes.dropFirst()
+        } else if bytes.first == UInt8(ascii: "+") {
+            bytes = bytes.dropFirst()
+        }
+        var integer: Int64 = 0
+        var fraction: Int64 = 0
+        var fractionDigits = 0
+        var digits = 0
+        var seenSeparator = false
+        for byte in bytes {
+            if byte == decimalSeparator {
+                if seenSeparator { return nil }
+                seenSeparator = true
+                continue
+            }
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            let digit = Int64(byte - 0x30)
+            digits += 1
+            if seenSeparator {
+                fractionDigits += 1
+                if fractionDigits > scale { return nil }
+                fraction = fraction * 10 + digit
+            } else {
+                let (times10, overflow1) = integer.multipliedReportingOverflow(by: 10)
+                let (sum, overflow2) = times10.addingReportingOverflow(digit)
+                if overflow1 || overflow2 { return nil }
+                integer = sum
+            }
+        }
+        guard digits > 0 else { return nil }
+        let (scaled, overflow1) = integer.multipliedReportingOverflow(by: powersOfTen[scale])
+        let (units, overflow2) = scaled.addingReportingOverflow(fraction * powersOfTen[scale - fractionDigits])
+        if overflow1 || overflow2 { return nil }
+        return negative ? -units : units
+    }
+
+    /// Formats units of `10^-scale` with at least `minimumFractionDigits` and at most `scale`
+    /// fraction digits (trailing zeros beyond the minimum dropped).
+    static func format(_ units: Int64, scale: Int, minimumFractionDigits: Int, decimalSeparator: Character) -> String {
+        let magnitude = units.magnitude
+        let divisor = UInt64(powersOfTen[scale])
+        let integer = magnitude / divisor
+        var fraction = magnitude % divisor
+        var fractionDigits = scale
+        while fractionDigits > minimumFractionDigits, fraction % 10 == 0 {
+            fraction /= 10
+            fractionDigits -= 1
+        }
+        var result = units < 0 ? "-" : ""
+        result += String(integer)
+        if fractionDigits > 0 {
+            let digits = String(fraction)
+            result.append(decimalSeparator)
+            result += String(repeating: "0", count: fractionDigits - digits.count) + digits
+        }
+        return result
+    }
+
+    /// Divides rounding half away from zero: the one rounding rule Puente uses.
+    static func divideRoundingHalfAwayFromZero(_ value: Int128, by divisor: Int128) -> Int128 {
+        let (quotient, remainder) = value.quotientAndRemainder(dividingBy: divisor)
+        if remainder.magnitude * 2 >= divisor.magnitude {
+            return value < 0 ? quotient - 1 : quotient + 1
+        }
+        return quotient
+    }
+}

@@ -1,0 +1,104 @@
+/// An exact amount of money, kept in ten-thousandths of the currency unit.
+///
+/// Unit prices carry up to 4 decimals (the order file contract); amounts (line totals, order
+/// totals) are rounded half away from zero to 2 decimals with `roundedToCents()`.
+/// There is no conversion from or to `Double`, on purpose.
+public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// Decimal places kept.
+    public static let scale = 4
+    /// The amount in units of 0.0001.
+    public let units: Int64
+
+    public init(units: Int64) { self.units = units }
+
+    public static let zero = Money(units: 0)
+
+    /// Parses `1234.50` (or `1234,50` when `decimalSeparator` is `,`); at most 4 decimals.
+    public init?(_ text: some StringProtocol, decimalSeparator: Character = ".") {
+        guard let separator = decimalSeparator.asciiValue,
+              let units = FixedPoint.parse(text, scale: Self.scale, decimalSeparator: separator)
+        else { return nil }
+        self.units = units
+    }
+
+    /// The amount rounded half away from zero to 2 decimals.
+    public func roundedToCents() -> Money {
+        let cents = FixedPoint.divideRoundingHalfAwayFromZero(Int128(units), by: 100)
+        return Money(units: Int64(cents) * 100)
+    }
+
+    /// `price × quantity`, rounded half away from zero to 2 decimals; nil when the amount
+    /// does not fit (beyond about 922 trillion), which no real order reaches.
+    public func extended(by quantity: Quantity) -> Money? {
+        let product = Int128(units) * Int128(quantity.units)
+        let cents = FixedPoint.divideRoundingHalfAwayFromZero(
+            product, by: Int128(FixedPoint.powersOfTen[Quantity.scale]) * 100)
+        guard let result = Int64(exactly: cents * 100) else { return nil }
+        return Money(units: result)
+    }
+
+    /// True when the two amounts differ by no more than `tolerance` (itself non-negative).
+    public func isWithin(_ tolerance: Money, of other: Money) -> Bool {
+        (Int128(units) - Int128(other.units)).magnitude <= Int128(tolerance.units).magnitude
+    }
+
+    /// At least 2 decimals, more only when they are not zero: `1234.50`, `0.1234`.
+    public var description: String { formatted() }
+
+    /// Formats with the given separator and at least `minimumFractionDigits` decimals.
+    public func formatted(decimalSeparator: Character = ".", minimumFractionDigits: Int = 2) -> String {
+        FixedPoint.format(units, scale: Self.scale, minimumFractionDigits: minimumFractionDigits,
+                          decimalSeparator: decimalSeparator)
+    }
+
+    public static func < (lhs: Money, rhs: Money) -> Bool { lhs.units < rhs.units }
+
+    public static func + (lhs: Money, rhs: Money) -> Money { Money(units: lhs.units + rhs.units) }
+    public static func - (lhs: Money, rhs: Money) -> Money { Money(units: lhs.units - rhs.units) }
+    public static func += (lhs: inout Money, rhs: Money) { lhs = lhs + rhs }
+}
+
+/// An exact quantity with up to 3 decimals (kilos, metres, units).
+public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public static let scale = 3
+    /// The quantity in units of 0.001.
+    public let units: Int64
+
+    public init(units: Int64) { self.units = units }
+
+    /// Parses `3`, `2.5`, `0.125` (or with `,` as separator); at most 3 decimals.
+    public init?(_ text: some StringProtocol, decimalSeparator: Character = ".") {
+        guard let separator = decimalSeparator.asciiValue,
+              let units = FixedPoint.parse(text, scale: Self.scale, decimalSeparator: separator)
+        else { return nil }
+        self.units = units
+    }
+
+    public var description: String {
+        FixedPoint.format(units, scale: Self.scale, minimumFractionDigits: 0, decimalSeparator: ".")
+    }
+
+    public static func < (lhs: Quantity, rhs: Quantity) -> Bool { lhs.units < rhs.units }
+}
+
+/// A percentage such as a VAT rate (`21`, `10.5`), exact to 2 decimals.
+public struct Percentage: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public static let scale = 2
+    /// The rate in hundredths of a percent point.
+    public let units: Int64
+
+    public init(units: Int64) { self.units = units }
+
+    public init?(_ text: some StringProtocol, decimalSeparator: Character = ".") {
+        guard let separator = decimalSeparator.asciiValue,
+              let units = FixedPoint.parse(text, scale: Self.scale, decimalSeparator: separator)
+        else { return nil }
+        self.units = units
+    }
+
+    public var description: String {
+        FixedPoint.format(units, scale: Self.scale, minimumFractionDigits: 0, decimalSeparator: ".")
+    }
+
+    public static func < (lhs: Percentage, rhs: Percentage) -> Bool { lhs.units < rhs.units }
+}

@@ -1,0 +1,347 @@
+import Foundation
+import Logging
+import PuenteDomain
+import PuenteFormats
+import PuenteSecurity
+import PuenteStore
+
+/// What loading one dump did.
+public struct MasterFileReport: Codable, Sendable, Equatable {
+    public struct Issue: Codable, Sendable, Equatable, CustomStringConvertible {
+        public let file: String
+        /// 1-based line; the header is line 1.
+        public let line: Int
+        public let message: String
+
+        public var description: String { "\(file) line \(line): \(message)" }
+    }
+
+    public let file: String
+    public let master: MasterKind
+    public var encoding: String = ""
+    public var added = 0
+    public var changed = 0
+    public var deactivated = 0
+    public var unchanged = 0
+    /// Status changes applied (order_status.csv only).
+    public var applied = 0
+    /// Rows that could not be used, and a problem that stopped the whole file (line 0 never).
+    public var errors: [Issue] = []
+    /// True when the file could not be read at all and nothing of it was loaded.
+    public var fileRejected = false
+}
+
+/// What a `puente masters load` did, file by file.
+public struct MasterLoadReport: Codable, Sendable, Equatable {
+    public var files: [MasterFileReport] = []
+
+    /// True when a row or file could not be used: the run exits 65.
+    public var needsAttention: Bool { files.contains { !$0.errors.isEmpty } }
+
+    public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case files
+        case needsAttention
+    }
+
+    public init(from decoder: any Decoder) throws {
+        files = try decoder.container(keyedBy: CodingKeys.self).decode([MasterFileReport].self, forKey: .files)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(files, forKey: .files)
+        try container.encode(needsAttention, forKey: .needsAttention)
+    }
+}
+
+/// A load that cannot start: the paths are wrong, not the data.
+public enum MasterLoadError: Error, Sendable, CustomStringConvertible {
+    case notFound(String)
+    case notAMasterDump(String)
+    case noDumpsInFolder(String)
+    case unreadable(String, String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let path): "\(path): no such file or folder"
+        case .notAMasterDump(let path):
+            "\(path): not a master dump (expected one of \(MasterKind.allCases.map(\.fileName).joined(separator: ", ")))"
+        case .noDumpsInFolder(let path):
+            "\(path): the folder holds none of \(MasterKind.allCases.map(\.fileName).joined(separator: ", "))"
+        case .unreadable(let path, let reason): "\(path): cannot be read (\(reason))"
+        }
+    }
+}
+
+/// Loads back-office dumps into the store: each file a full replacement of its master.
+public struct MasterLoader: Sendable {
+    let store: BackOfficeStore
+    let hasher: PasswordHasher
+    let fingerprint: PasswordFingerprint
+    let timezone: TimeZone
+    let logger: Logger
+
+    public init(store: BackOfficeStore, hasher: PasswordHasher, fingerprint: PasswordFingerprint,
+                timezone: TimeZone, logger: Logger) {
+        self.store = store
+        self.hasher = hasher
+        self.fingerprint = fingerprint
+        self.timezone = timezone
+        self.logger = logger
+    }
+
+    /// Loads the dumps named by `paths` (files, or folders of them) in dependency order.
+    public func load(paths: [URL]) throws -> MasterLoadReport {
+        var files: [(kind: MasterKind, url: URL)] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else {
+                throw MasterLoadError.notFound(path.path)
+            }
+            if isDirectory.boolValue {
+                let names: [String]
+                do {
+                    names = try FileManager.default.contentsOfDirectory(atPath: path.path)
+                } catch {
+                    throw MasterLoadError.unreadable(path.path, error.localizedDescription)
+                }
+                let found = names.compactMap { name in MasterKind(fileName: name).map { ($0, path.appending(path: name)) } }
+                guard !found.isEmpty else { throw MasterLoadError.noDumpsInFolder(path.path) }
+                files += found
+            } else {
+                guard let kind = MasterKind(fileName: path.lastPathComponent) else {
+                    throw MasterLoadError.notAMasterDump(path.path)
+                }
+                files.append((kind, path))
+            }
+        }
+        let order = Dictionary(uniqueKeysWithValues: MasterKind.allCases.enumerated().map { ($1, $0) })
+        files.sort { (order[$0.kind]!, $0.url.path) < (order[$1.kind]!, $1.url.path) }
+
+        var report = MasterLoadReport()
+        for (kind, url) in files {
+            let started = ContinuousClock.now
+            let fileReport = try loadFile(url, kind: kind)
+            logger.info("loaded master dump", metadata: [
+                "file": "\(url.lastPathComponent)", "added": "\(fileReport.added)", "changed": "\(fileReport.changed)",
+                "deactivated": "\(fileReport.deactivated)", "unchanged": "\(fileReport.unchanged)",
+                "errors": "\(fileReport.errors.count)", "duration": "\(ContinuousClock.now - started)",
+            ])
+            report.files.append(fileReport)
+        }
+        return report
+    }
+
+    /// Loads one dump. Row problems are reported in the result; store failures are thrown.
+    func loadFile(_ url: URL, kind: MasterKind) throws -> MasterFileReport {
+        let name = url.lastPathComponent
+        var report = MasterFileReport(file: name, master: kind)
+        var dump: MasterDump
+        do {
+            dump = try MasterDump(url: url, kind: kind)
+        } catch let error as MasterDump.FileError {
+            report.fileRejected = true
+            report.errors = [.init(file: name, line: error.line, message: error.message)]
+            return report
+        } catch {
+            throw MasterLoadError.unreadable(url.path, error.localizedDescription)
+        }
+        report.encoding = dump.encoding.rawValue
+        var issues: [MasterFileReport.Issue] = []
+        do {
+            if let table = kind.table {
+                let result: MasterReplacementResult
+                switch kind {
+                case .clients, .sellers:
+                    // Few rows, slow hashes: read all, hash what changed in parallel, then stage.
+                    let rows = try readPasswordRows(&dump, kind: kind, table: table, issues: &issues)
+                    result = try store.replaceMaster(table) { staging in
+                        for row in rows { staging.stage(line: row.line, values: row.values) }
+                    }
+                default:
+                    // Many rows (a million prices): parse straight into the staging table.
+                    result = try store.replaceMaster(table) { staging in
+                        var record = CSVRecord()
+                        while try dump.next(into: &record) {
+                            switch parse(record, kind: kind, dump: dump) {
+                            case .success(let values): staging.stage(line: record.line, values: values)
+                            case .failure(let message): issues.append(.init(file: name, line: record.line, message: message))
+                            }
+                        }
+                    }
+                }
+                report.added = result.added
+                report.changed = result.changed
+                report.deactivated = result.deactivated
+                report.unchanged = result.unchanged
+                issues += result.rowErrors.map { .init(file: name, line: $0.line, message: $0.message) }
+            } else {
+                report.applied = try applyStatusChanges(&dump, file: name, issues: &issues)
+            }
+        } catch let error as CSVError {
+            report.fileRejected = true
+            report.added = 0
+            report.changed = 0
+            report.deactivated = 0
+            report.unchanged = 0
+            report.applied = 0
+            report.errors = [.init(file: name, line: error.line, message: error.message + "; nothing of this file was loaded")]
+            return report
+        }
+        report.errors = issues.sorted { $0.line < $1.line }
+        return report
+    }
+
+    // MARK: - Rows
+
+    private enum RowResult {
+        case success([MasterValue])
+        case failure(String)
+    }
+
+    private func parse(_ record: CSVRecord, kind: MasterKind, dump: MasterDump) -> RowResult {
+        func text(_ column: String) -> String { dump.value(column, in: record) }
+        switch kind {
+        case .priceLists:
+            let code = text("code")
+            guard !code.isEmpty else { return .failure("code is empty") }
+            let currency = text("currency").isEmpty ? "ARS" : text("currency").uppercased()
+            return .success([.text(code), .text(text("name")), .text(currency), .integer(1)])
+        case .products:
+            let code = text("code")
+            guard !code.isEmpty else { return .failure("code is empty") }
+            let rateText = text("tax_rate")
+            guard let rate = Percentage(rateText, decimalSeparator: dump.decimalSeparator), rate >= Percentage(units: 0) else {
+                return .failure("tax_rate \"\(rateText)\" is not a percentage (like \(dump.decimalSeparator == "," ? "10,5" : "10.5"))")
+            }
+            guard let active = ActiveFlag.parse(text("active")) else { return .failure(ActiveFlag.message(text("active"))) }
+            return .success([.text(code), .text(text("description")), .text(text("unit")), .integer(rate.units), .integer(active ? 1 : 0)])
+        case .prices:
+            let list = text("price_list")
+            let product = text("product")
+            guard !list.isEmpty else { return .failure("price_list is empty") }
+            guard !product.isEmpty else { return .failure("product is empty") }
+            let priceText = text("price")
+            guard let price = Money(priceText, decimalSeparator: dump.decimalSeparator) else {
+                return .failure("price \"\(priceText)\" is not an amount (like \(dump.decimalSeparator == "," ? "1234,50" : "1234.50"), at most 4 decimals)")
+            }
+            guard price >= .zero else { return .failure("price \"\(priceText)\" is negative") }
+            return .success([.text(list), .text(product), .integer(price.units), .integer(1)])
+        case .clients, .sellers, .orderStatus:
+            preconditionFailure("\(kind) rows are read elsewhere")
+        }
+    }
+
+    private struct StagedRow {
+        let line: Int
+        var values: [MasterValue]
+    }
+
+    /// Reads clients or sellers, hashing the passwords that changed (in parallel).
+    private func readPasswordRows(
+        _ dump: inout MasterDump, kind: MasterKind, table: MasterTable, issues: inout [MasterFileReport.Issue]
+    ) throws -> [StagedRow] {
+        let name = dump.url.lastPathComponent
+        let known = try store.passwordFingerprints(in: table)
+        var rows: [StagedRow] = []
+        var toHash: [(row: Int, password: String)] = []
+        var record = CSVRecord()
+        while try dump.next(into: &record) {
+            func text(_ column: String) -> String { dump.value(column, in: record) }
+            let code = text("code")
+            guard !code.isEmpty else {
+                issues.append(.init(file: name, line: record.line, message: "code is empty"))
+                continue
+            }
+            guard let active = ActiveFlag.parse(text("active")) else {
+                issues.append(.init(file: name, line: record.line, message: ActiveFlag.message(text("active"))))
+                continue
+            }
+            let password = dump.rawValue("web_password", in: record)
+            let print = fingerprint.fingerprint(code: code, password: password)
+            var hash = ""
+            if !password.isEmpty {
+                if let stored = known[code], stored.fingerprint == print {
+                    hash = stored.hash
+                } else {
+                    toHash.append((rows.count, password))
+                }
+            }
+            // The hash slot (index of password_hash) is filled after hashing.
+            let values: [MasterValue]
+            if kind == .clients {
+                let priceList = text("price_list")
+                guard !priceList.isEmpty else {
+                    issues.append(.init(file: name, line: record.line, message: "price_list is empty"))
+                    if let last = toHash.last, last.row == rows.count { toHash.removeLast() }
+                    continue
+                }
+                values = [.text(code), .text(text("name")), .text(text("tax_id")), .text(text("email")),
+                          .text(priceList), .text(text("seller")), .text(hash), .text(print), .integer(active ? 1 : 0)]
+            } else {
+                values = [.text(code), .text(text("name")), .text(text("email")), .text(hash), .text(print), .integer(active ? 1 : 0)]
+            }
+            rows.append(StagedRow(line: record.line, values: values))
+        }
+        if !toHash.isEmpty {
+            let started = ContinuousClock.now
+            let hashes = try hasher.hashAll(toHash.map(\.password))
+            let hashSlot = table.stagedColumns.firstIndex(of: "password_hash")!
+            for (entry, hash) in zip(toHash, hashes) { rows[entry.row].values[hashSlot] = .text(hash) }
+            logger.info("hashed web passwords", metadata: [
+                "file": "\(name)", "count": "\(hashes.count)", "duration": "\(ContinuousClock.now - started)",
+            ])
+        }
+        return rows
+    }
+
+    /// Applies order_status.csv: each row a status change under the lifecycle's rules.
+    private func applyStatusChanges(_ dump: inout MasterDump, file: String, issues: inout [MasterFileReport.Issue]) throws -> Int {
+        var changes: [(line: Int, number: OrderNumber, status: OrderStatus)] = []
+        var record = CSVRecord()
+        while try dump.next(into: &record) {
+            let numberText = dump.value("number", in: record)
+            let statusText = dump.value("status", in: record)
+            guard let number = OrderNumber(numberText) else {
+                issues.append(.init(file: file, line: record.line, message: "number \"\(numberText)\" is not an order number like 9900-00000001"))
+                continue
+            }
+            guard let status = OrderStatus(rawValue: statusText.lowercased()) else {
+                let known = OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")
+                issues.append(.init(file: file, line: record.line, message: "status \"\(statusText)\" is not one of \(known)"))
+                continue
+            }
+            changes.append((record.line, number, status))
+        }
+        let moment = Timestamp.now(in: timezone)
+        var applied = 0
+        try store.database.write { db in
+            for change in changes {
+                switch try BackOfficeStore.changeStatus(of: change.number, to: change.status, at: moment,
+                                                        source: file, note: "", in: db) {
+                case .success: applied += 1
+                case .failure(let refusal): issues.append(.init(file: file, line: change.line, message: refusal.description))
+                }
+            }
+        }
+        return applied
+    }
+}
+
+/// The spellings of `active` in back-office dumps.
+enum ActiveFlag {
+    /// `1/0`, `true/false`, `S/N`, `si/no` (any case, `sí` too); empty means active.
+    static func parse(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "", "1", "true", "s", "si", "sí", "y", "yes": true
+        case "0", "false", "n", "no": false
+        default: nil
+        }
+    }
+
+    static func message(_ text: String) -> String {
+        "active \"\(text)\" is not one of 1/0, true/false, S/N, si/no"
+    }
+}

@@ -1,0 +1,228 @@
+/// A CSV file that breaks RFC 4180 in a way no reader should guess around.
+public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// 1-based physical line where the problem is.
+    public let line: Int
+    public let message: String
+
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// One record of a CSV file: its fields and the physical line it starts on (header = line 1).
+public struct CSVRecord: Sendable {
+    public var line: Int = 0
+    public var fields: [String] = []
+
+    public init() {}
+
+    /// The field at `index`, or an empty string when the row is shorter.
+    public subscript(_ index: Int) -> String {
+        index < fields.count ? fields[index] : ""
+    }
+}
+
+/// The one CSV reader of Puente: RFC 4180 over UTF-8 bytes, quoted fields with `""` escapes
+/// and embedded newlines, CRLF or LF line ends, any one-byte delimiter.
+///
+/// It scans bytes, not characters, and reuses the caller's record, so a million-row price
+/// dump reads in a fraction of a second. Blank lines are skipped. A quote inside an unquoted
+/// field is taken literally (ERP dumps write `1/2"`); text after a closing quote, or a quote
+/// that is never closed, is an error.
+public struct CSVReader {
+    private let bytes: [UInt8]
+    public let delimiter: UInt8
+    private var position = 0
+    private var line = 1
+    private var scratch: [UInt8] = []
+
+    /// `text` must be UTF-8 without a BOM (see `TextDecoder`).
+    public init(utf8 text: [UInt8], delimiter: UInt8 = UInt8(ascii: ",")) {
+        self.bytes = text
+        self.delimiter = delimiter
+    }
+
+    /// The delimiter a header line uses: `;` when it has more semicolons than commas, else `,`.
+    public static func detectDelimiter(utf8 text: [UInt8]) -> UInt8 {
+        var commas = 0
+        var semicolons = 0
+        for byte in text {
+            if byte == 0x0A { break }
+            if byte == UInt8(ascii: ",") { commas += 1 }
+            if byte == UInt8(ascii: ";") { semicolons += 1 }
+        }
+        return semicolons > commas ? UInt8(ascii: ";") : UInt8(ascii: ",")
+    }
+
+    /// Reads the next record into `record`; false at the end of the text.
+    public mutating func readRecord(into record: inout CSVRecord) throws(CSVError) -> Bool {
+        record.fields.removeAll(keepingCapacity: true)
+        let quote = UInt8(ascii: "\"")
+        let newline: UInt8 = 0x0A
+        let carriageReturn: UInt8 = 0x0D
+        let count = bytes.count
+        // Skip blank lines.
+        while position < count {
+            if bytes[position] == newline {
+                line += 1
+                position += 1
+            } else if bytes[position] == carriageReturn, position + 1 < count, bytes[position + 1] == newline {
+                line += 1
+                position += 2
+            } else {
+                break
+            }
+        }
+        guard position < count else { return false }
+        record.line = line
+        return try bytes.withUnsafeBufferPointer { buffer throws(CSVError) -> Bool in
+            while true {
+                if position < count, buffer[position] == quote {
+                    // Quoted field.
+                    let openedOn = line
+                    position += 1
+                    scratch.removeAll(keepingCapacity: true)
+                    var segmentStart = position
+                    while true {
+                        guard position < count else {
+                            throw CSVError(line: openedOn, message: "a quoted field opened on line \(openedOn) is never closed")
+                        }
+                        let byte = buffer[position]
+                        if byte == quote {
+                            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[segmentStart..<position]))
+                            if position + 1 < count, buffer[position + 1] == quote {
+                                scratch.append(quote)
+                                position += 2
+                                segmentStart = position
+                                continue
+                            }
+                            position += 1
+                            break
+                        }
+                        if byte == newline { line += 1 }
+                        position += 1
+                    }
+                    record.fields.append(String(decoding: scratch, as: UTF8.self))
+                    // After the closing quote: a delimiter, a line end or the end of the text.
+                    if position >= count { return true }
+                    let next = buffer[position]
+                    if next == delimiter {
+                        position += 1
+                        continue
+                    }
+                    if next == newline {
+                        position += 1
+                        line += 1
+                        return true
+                    }
+                    if next == carriageReturn, position + 1 < count, buffer[position + 1] == newline {
+                        position += 2
+                        line += 1
+                        return true
+                    }
+                    throw CSVError(line: line, message: "unexpected text after the closing quote of a field")
+                }
+                // Unquoted field: up to the delimiter or the line end.
+                let start = position
+                while position < count {
+                    let byte = buffer[position]
+                    if byte == delimiter || byte == newline { break }
+                    position += 1
+                }
+                var end = position
+                if end > start, buffer[end - 1] == carriageReturn, position >= count || buffer[position] == newline {
+                    end -= 1
+                }
+                record.fields.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
+                if position >= count { return true }
+                if buffer[position] == delimiter {
+                    position += 1
+                    if position >= count {
+                        record.fields.append("")
+                        return true
+                    }
+                    continue
+                }
+                // Newline.
+                position += 1
+                line += 1
+                return true
+            }
+        }
+    }
+}
+
+/// The one CSV writer of Puente. A dialect says how the file looks; the writer quotes only
+/// the fields that need it (delimiter, quote, CR or LF inside, or blanks at either end).
+public struct CSVWriter {
+    public struct Dialect: Sendable {
+        public var delimiter: UInt8
+        public var lineEnding: [UInt8]
+        public var byteOrderMark: Bool
+
+        public init(delimiter: UInt8, lineEnding: [UInt8], byteOrderMark: Bool) {
+            self.delimiter = delimiter
+            self.lineEnding = lineEnding
+            self.byteOrderMark = byteOrderMark
+        }
+
+        /// RFC 4180 for programs: `,`, LF line ends, UTF-8 without BOM.
+        public static let machine = Dialect(delimiter: UInt8(ascii: ","), lineEnding: [0x0A], byteOrderMark: false)
+        /// What Excel with Spanish (Argentina) settings opens cleanly: `;`, CRLF, UTF-8 with BOM.
+        public static let excelSpanish = Dialect(delimiter: UInt8(ascii: ";"), lineEnding: [0x0D, 0x0A], byteOrderMark: true)
+    }
+
+    public let dialect: Dialect
+    /// The bytes written so far and not yet taken with `takeBytes()`.
+    public private(set) var buffer: [UInt8] = []
+
+    public init(dialect: Dialect) {
+        self.dialect = dialect
+        if dialect.byteOrderMark { buffer.append(contentsOf: TextDecoder.utf8BOM) }
+    }
+
+    /// Appends one record.
+    public mutating func write<S: Sequence>(_ fields: S) where S.Element: StringProtocol {
+        var first = true
+        for field in fields {
+            if !first { buffer.append(dialect.delimiter) }
+            first = false
+            append(field)
+        }
+        buffer.append(contentsOf: dialect.lineEnding)
+    }
+
+    /// Hands over the bytes written so far (for streaming to a file) and empties the buffer.
+    public mutating func takeBytes() -> [UInt8] {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        return buffer
+    }
+
+    private mutating func append(_ field: some StringProtocol) {
+        let quote = UInt8(ascii: "\"")
+        let utf8 = field.utf8
+        var needsQuotes = false
+        var first: UInt8?
+        var last: UInt8?
+        for byte in utf8 {
+            if byte == dialect.delimiter || byte == quote || byte == 0x0A || byte == 0x0D { needsQuotes = true }
+            if first == nil { first = byte }
+            last = byte
+        }
+        if let first, first == 0x20 || first == 0x09 { needsQuotes = true }
+        if let last, last == 0x20 || last == 0x09 { needsQuotes = true }
+        guard needsQuotes else {
+            buffer.append(contentsOf: utf8)
+            return
+        }
+        buffer.append(quote)
+        for byte in utf8 {
+            if byte == quote { buffer.append(quote) }
+            buffer.append(byte)
+        }
+        buffer.append(quote)
+    }
+}

@@ -1,0 +1,196 @@
+import GRDB
+
+extension BackOfficeStore {
+    /// The schema as an ordered list of migrations. Never edit a shipped migration: add one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("1-masters") { db in
+            try db.execute(sql: """
+                CREATE TABLE change_counter (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    value INTEGER NOT NULL
+                );
+                INSERT INTO change_counter(id, value) VALUES (1, 0);
+
+                CREATE TABLE sites (
+                    pos INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL
+                );
+
+                CREATE TABLE price_lists (
+                    code TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    currency TEXT NOT NULL,
+                    active INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL
+                );
+                CREATE INDEX price_lists_change_seq ON price_lists(change_seq);
+
+                CREATE TABLE products (
+                    code TEXT PRIMARY KEY,
+                    description TEXT NOT NULL,
+                    unit TEXT NOT NULL,
+                    tax_rate INTEGER NOT NULL,      -- hundredths of a percent point
+                    active INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL
+                );
+                CREATE INDEX products_change_seq ON products(change_seq);
+
+                CREATE TABLE sellers (
+                    code TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,    -- bcrypt $2y$, empty: no web access
+                    password_fingerprint TEXT NOT NULL, -- HMAC of the password, to skip re-hashing
+                    active INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL
+                );
+                CREATE INDEX sellers_change_seq ON sellers(change_seq);
+
+                CREATE TABLE clients (
+                    code TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    tax_id TEXT NOT NULL,
+                    email TEXT NOT NULL,
+                    price_list TEXT NOT NULL REFERENCES price_lists(code),
+                    seller TEXT REFERENCES sellers(code),
+                    password_hash TEXT NOT NULL,
+                    password_fingerprint TEXT NOT NULL,
+                    active INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL
+                );
+                CREATE INDEX clients_change_seq ON clients(change_seq);
+                CREATE INDEX clients_seller ON clients(seller);
+
+                -- No FOREIGN KEY and no index on change_seq here, on purpose: the loader checks
+                -- both references itself, and with them a million prices took 3x as long to load
+                -- (measured); a delta export scans prices for change_seq instead.
+                CREATE TABLE prices (
+                    price_list TEXT NOT NULL,
+                    product TEXT NOT NULL,
+                    price INTEGER NOT NULL,         -- ten-thousandths (Money.units)
+                    active INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL,
+                    PRIMARY KEY (price_list, product)
+                ) WITHOUT ROWID;
+                """)
+        }
+
+        migrator.registerMigration("2-orders") { db in
+            try db.execute(sql: """
+                -- Each POS numbers its own orders: 9900-00000001, 9900-00000002...
+                CREATE TABLE order_sequences (
+                    pos INTEGER PRIMARY KEY REFERENCES sites(pos),
+                    last_number INTEGER NOT NULL
+                );
+
+                CREATE TABLE orders (
+                    id INTEGER PRIMARY KEY,
+                    pos INTEGER NOT NULL,
+                    number INTEGER NOT NULL,        -- the NNNNNNNN of PPPP-NNNNNNNN
+                    web_id TEXT NOT NULL,           -- the site's own order id
+                    status TEXT NOT NULL CHECK (status IN
+                        ('held', 'pending', 'in_preparation', 'dispatched', 'invoiced', 'cancelled')),
+                    order_date TEXT NOT NULL,       -- ISO 8601 with offset, as the site sent it
+                    client TEXT NOT NULL,
+                    seller TEXT,
+                    note TEXT NOT NULL DEFAULT '',
+                    total INTEGER NOT NULL,         -- Money.units
+                    content_hash TEXT NOT NULL,     -- to tell a duplicate from a conflicting one
+                    source_file TEXT NOT NULL,
+                    source_line INTEGER NOT NULL,
+                    created TEXT NOT NULL,
+                    change_seq INTEGER NOT NULL,
+                    UNIQUE (pos, web_id),
+                    UNIQUE (pos, number)
+                );
+                CREATE INDEX orders_change_seq ON orders(change_seq);
+                CREATE INDEX orders_status ON orders(status);
+
+                CREATE TABLE order_lines (
+                    order_id INTEGER NOT NULL REFERENCES orders(id),
+                    line_no INTEGER NOT NULL,
+                    product TEXT NOT NULL,
+                    quantity INTEGER NOT NULL,      -- Quantity.units
+                    price INTEGER NOT NULL,         -- the price the site charged
+                    list_price INTEGER,             -- the client's list price when posted
+                    amount INTEGER NOT NULL,        -- price × quantity, rounded to cents
+                    source_line INTEGER NOT NULL,
+                    PRIMARY KEY (order_id, line_no)
+                ) WITHOUT ROWID;
+
+                CREATE TABLE order_status_history (
+                    id INTEGER PRIMARY KEY,
+                    order_id INTEGER NOT NULL REFERENCES orders(id),
+                    from_status TEXT,
+                    to_status TEXT NOT NULL,
+                    changed TEXT NOT NULL,          -- ISO 8601 with offset
+                    source TEXT NOT NULL,           -- import, order_status.csv, a person...
+                    note TEXT NOT NULL DEFAULT '',
+                    change_seq INTEGER NOT NULL
+                );
+                CREATE INDEX order_status_history_order ON order_status_history(order_id);
+                CREATE INDEX order_status_history_change_seq ON order_status_history(change_seq);
+
+                -- Orders that were not posted, kept with their reasons for the reports.
+                CREATE TABLE rejected_orders (
+                    id INTEGER PRIMARY KEY,
+                    file_id INTEGER NOT NULL REFERENCES processed_files(id),
+                    pos INTEGER,
+                    web_id TEXT NOT NULL,
+                    client TEXT,
+                    seller TEXT,
+                    order_date TEXT,
+                    source_line INTEGER NOT NULL,
+                    reasons TEXT NOT NULL           -- JSON array of {code, line, product, expected, got}
+                );
+
+                -- Every Inbox file taken, so that no file is processed twice.
+                CREATE TABLE processed_files (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    outcome TEXT NOT NULL,          -- processed | rejected
+                    reason TEXT,
+                    processed TEXT NOT NULL,
+                    moved_to TEXT,
+                    ack_name TEXT
+                );
+                CREATE INDEX processed_files_sha256 ON processed_files(sha256);
+                """)
+        }
+
+        migrator.registerMigration("3-packages") { db in
+            try db.execute(sql: """
+                -- Export packages published to each site.
+                CREATE TABLE packages (
+                    id INTEGER PRIMARY KEY,
+                    pos INTEGER NOT NULL REFERENCES sites(pos),
+                    sequence INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('full', 'delta')),
+                    base INTEGER,
+                    created TEXT NOT NULL,
+                    file_name TEXT NOT NULL,
+                    change_seq INTEGER NOT NULL,    -- the store's change counter it covers up to
+                    UNIQUE (pos, sequence)
+                );
+
+                -- What each site was last sent, per price: the import accepts a price the site
+                -- was showing before the order's date even if the list has moved on since.
+                CREATE TABLE published_prices (
+                    pos INTEGER NOT NULL,
+                    price_list TEXT NOT NULL,
+                    product TEXT NOT NULL,
+                    price INTEGER NOT NULL,
+                    active INTEGER NOT NULL,
+                    package_id INTEGER NOT NULL REFERENCES packages(id),
+                    published TEXT NOT NULL,
+                    PRIMARY KEY (pos, price_list, product, package_id)
+                ) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Runs the real `puente` binary, as end-to-end tests must.
+public struct PuenteProcess {
+    public struct Outcome: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The `puente` built beside the running test bundle.
+    public static var binary: URL {
+        let testExecutable = URL(filePath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                                 ?? CommandLine.arguments[0])
+        var folder = testExecutable.deletingLastPathComponent()
+        // On macOS the test bundle is a folder (…/PuentePackageTests.xctest/Contents/MacOS).
+        while !FileManager.default.isExecutableFile(atPath: folder.appending(path: "puente").path), folder.pathComponents.count > 1 {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appending(path: "puente")
+    }
+
+    /// Runs `puente arguments…` in `directory` and waits for it.
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "PUENTE_CONFIG")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        // Read both pipes while the process runs so neither fills up.
+        let errorData = ErrorCollector(stderr.fileHandleForReading)
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus,
+                       stdout: String(decoding: output, as: UTF8.self),
+                       stderr: String(decoding: errorData.wait(), as: UTF8.self))
+    }
+}
+
+/// Drains a pipe on its own thread.
+private final class ErrorCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PuenteExchange
+
+extension Puente {
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a whole cycle on the sample data of this repository.",
+            discussion: """
+                Run from the repository root: makes a fresh puente.sqlite here, loads \
+                Samples/masters/, and tells what happened and what to try next.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let context = try global.makeContext()
+            let samples = context.workingDirectory.appending(path: "Samples/masters")
+            guard FileManager.default.fileExists(atPath: samples.path) else {
+                FileHandle.standardError.write(Data("puente: no Samples/masters here: run the demo from the repository root\n".utf8))
+                throw Failure.usage
+            }
+            let outcome = try Failure.guarding { try DemoRun(configuration: context.configuration, logger: context.logger).run(samples: samples) }
+            context.say(DemoSummary.text(outcome, configuration: context.configuration, workingDirectory: context.workingDirectory))
+            try context.printJSON(outcome)
+        }
+    }
+}
+
+enum DemoSummary {
+    static func text(_ outcome: DemoOutcome, configuration: Configuration, workingDirectory: URL) -> String {
+        let database = relative(configuration.database, to: workingDirectory)
+        return """
+            Puente demo
+            1. Made a fresh back-office store: \(database)
+            2. Loaded the back office's dumps from Samples/masters/:
+            \(MastersSummary.text(outcome.masters).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+               Web-enabled: \(outcome.webClients) clients and \(outcome.webSellers) sellers (passwords kept only as bcrypt hashes).
+
+            Try next:
+              swift run puente masters load Samples/masters   # loading again changes nothing
+              sqlite3 \(database) "SELECT code, name, price_list, seller FROM clients"
+            """
+    }
+
+    static func relative(_ url: URL, to directory: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let base = directory.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+    }
+}

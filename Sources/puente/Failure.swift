@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import PuenteExchange
+import PuenteSecurity
+import PuenteStore
+
+/// Turns library errors into a message on stderr and the contract's exit status.
+enum Failure {
+    static let needsAttention = ExitCode(65)
+    static let usage = ExitCode(64)
+    static let io = ExitCode(74)
+    static let locked = ExitCode(75)
+    static let configuration = ExitCode(78)
+
+    /// Runs `body`; a known error is reported and becomes its exit status.
+    static func guarding<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let (message, code) = describe(error)
+            FileHandle.standardError.write(Data("puente: \(message)\n".utf8))
+            throw code
+        }
+    }
+
+    static func describe(_ error: any Error) -> (String, ExitCode) {
+        switch error {
+        case let error as ConfigurationError: ("configuration error: \(error)", configuration)
+        case let error as MasterLoadError:
+            switch error {
+            case .unreadable: (error.description, io)
+            case .notFound, .notAMasterDump, .noDumpsInFolder: (error.description, usage)
+            }
+        case let error as UsageError: (error.message, usage)
+        case let error as StoreError: (error.description, io)
+        case let error as PasswordHashError: (error.description, io)
+        default: ("\(error)", io)
+        }
+    }
+}
+
+/// A command used the wrong way (beyond what the argument parser checks).
+struct UsageError: Error {
+    let message: String
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PuenteExchange
+
+/// Options every subcommand accepts, before or after its name.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: puente.toml here, or $PUENTE_CONFIG).")
+    var config: String?
+
+    @Flag(name: .long, help: "Log more detail to stderr.")
+    var verbose = false
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Flag(name: .long, help: "Print a machine-readable summary on stdout.")
+    var json = false
+
+    /// Moves global options written before the subcommand name to after it (before a `--`).
+    static func movingLeadingGlobals(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first, first.hasPrefix("--"), first != "--" {
+            if ["--json", "--verbose", "--quiet"].contains(first) || first.hasPrefix("--config=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if first == "--config", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty else { return arguments }
+        var moved = Array(rest)
+        let end = moved.firstIndex(of: "--") ?? moved.endIndex
+        moved.insert(contentsOf: leading, at: end)
+        return moved
+    }
+
+    /// Reads the configuration and sets up logging (stderr); once per process.
+    func makeContext() throws -> CommandContext {
+        let level: Logger.Level = verbose ? .debug : (quiet ? .error : .warning)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let workingDirectory = URL(filePath: FileManager.default.currentDirectoryPath, directoryHint: .isDirectory)
+        let configuration = try Failure.guarding {
+            try Configuration.load(explicitPath: config, environment: ProcessInfo.processInfo.environment,
+                                   workingDirectory: workingDirectory)
+        }
+        return CommandContext(configuration: configuration, logger: Logger(label: "puente"),
+                              workingDirectory: workingDirectory, options: self)
+    }
+}
+
+struct CommandContext {
+    let configuration: Configuration
+    let logger: Logger
+    let workingDirectory: URL
+    let options: GlobalOptions
+
+    /// Human output: stdout, unless `--quiet` or `--json`.
+    func say(_ text: String) {
+        guard !options.quiet, !options.json else { return }
+        print(text)
+    }
+
+    /// The `--json` summary on stdout.
+    func printJSON(_ value: some Encodable) throws {
+        guard options.json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let data = try encoder.encode(value)
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

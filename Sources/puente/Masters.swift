@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import PuenteExchange
+
+extension Puente {
+    struct Masters: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Back-office master data.",
+            subcommands: [Load.self])
+    }
+}
+
+extension Puente.Masters {
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load back-office dumps (clients, sellers, products, price lists, prices, order status).",
+            discussion: """
+                Each PATH is a dump (clients.csv, sellers.csv, products.csv, price_lists.csv, \
+                prices.csv, order_status.csv) or a folder of them. A dump fully replaces its \
+                master: records missing from it become inactive, nothing is deleted.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Dump files or folders.")
+        var paths: [String]
+
+        func run() throws {
+            let context = try global.makeContext()
+            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            let urls = paths.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
+            let report = try Failure.guarding { try session.masterLoader().load(paths: urls) }
+            context.say(MastersSummary.text(report))
+            try context.printJSON(report)
+            if report.needsAttention { throw Failure.needsAttention }
+        }
+    }
+}
+
+/// The human summary of a masters load.
+enum MastersSummary {
+    static func text(_ report: MasterLoadReport) -> String {
+        var lines: [String] = []
+        for file in report.files {
+            if file.fileRejected {
+                lines.append("\(file.file): not loaded")
+            } else if file.master == .orderStatus {
+                lines.append("\(file.file) (\(file.encoding)): \(file.applied) status changes applied, \(plural(file.errors.count, "error"))")
+            } else {
+                lines.append("\(file.file) (\(file.encoding)): \(file.added) added, \(file.changed) changed, "
+                    + "\(file.deactivated) deactivated, \(file.unchanged) unchanged, \(plural(file.errors.count, "error"))")
+            }
+            let shown = file.errors.prefix(20)
+            for issue in shown { lines.append("  \(issue)") }
+            if file.errors.count > shown.count { lines.append("  … and \(file.errors.count - shown.count) more (see --json)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func plural(_ count: Int, _ word: String) -> String {
+        count == 1 ? "1 \(word)" : "\(count) \(word)s"
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import PuenteDomain
+import PuenteExchange
+import PuenteStore
+import Testing
+
+@Suite struct MasterLoadingTests {
+    @Test func loadsEveryMasterFromAFolderInDependencyOrder() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        let report = try fixture.load(MasterFixture.all)
+        #expect(report.files.map(\.master) == [.priceLists, .products, .sellers, .clients, .prices])
+        #expect(report.files.map(\.added) == [2, 3, 2, 3, 3])
+        #expect(!report.needsAttention)
+        let client = try #require(try fixture.rows("SELECT * FROM clients WHERE code = 'C1'").first)
+        #expect(client["name"] as String == "Almacén Don Tito")
+        #expect(client["price_list"] as String == "L2")
+        #expect(client["seller"] as String? == "V01")
+        let unassigned: String? = try fixture.value("SELECT seller FROM clients WHERE code = 'C2'")
+        #expect(unassigned == nil)
+        let rate: Int64? = try fixture.value("SELECT tax_rate FROM products WHERE code = 'P2'")
+        #expect(rate == 1_050)
+        let inactive: Int? = try fixture.value("SELECT active FROM products WHERE code = 'P3'")
+        #expect(inactive == 0)
+    }
+
+    @Test func semicolonDumpsUseDecimalCommas() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let prices = try fixture.rows("SELECT price_list, product, price FROM prices ORDER BY 1, 2")
+        #expect(prices.map { Money(units: $0["price"]).description } == ["1200.50", "899.00", "1300.0001"])
+        // A point in a semicolon dump is refused, never guessed.
+        let report = try fixture.load(["prices.csv": "price_list;product;price\nL1;P1;1.234\n"])
+        #expect(report.files[0].errors.map(\.description) == [
+            "prices.csv line 2: price \"1.234\" is not an amount (like 1234,50, at most 4 decimals)",
+        ])
+    }
+
+    @Test func windows1252AndBOMDumpsAreDecoded() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(["price_lists.csv": MasterFixture.priceLists])
+        let clients = "code,name,tax_id,email,price_list,seller,web_password,active\r\nC9,Peña Güemes,1,a@b.c,L1,,,S\r\n"
+        let windows1252 = Array(clients.data(using: .windowsCP1252)!)
+        #expect(windows1252.contains(0xF1))
+        let report = try fixture.load(bytes: ["clients.csv": windows1252])
+        #expect(report.files[0].encoding == "windows-1252")
+        #expect(try fixture.value("SELECT name FROM clients WHERE code = 'C9'") == "Peña Güemes")
+
+        let withBOM = [0xEF, 0xBB, 0xBF] + Array("CODE,Name,Currency\nL7,Lista 7,ARS\n".utf8)
+        let bomReport = try fixture.load(bytes: ["price_lists.csv": withBOM])
+        #expect(bomReport.files[0].added == 1)
+        #expect(try fixture.value("SELECT name FROM price_lists WHERE code = 'L7'") == "Lista 7")
+    }
+
+    @Test func missingRecordsBecomeInactiveAndAreNeverDeleted() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let report = try fixture.load(["products.csv": "code,description,unit,tax_rate,active\nP1,Yerba mate 1 kg,kg,21,1\n"])
+        #expect(report.files[0].deactivated == 1)  // P2 (P3 was inactive already)
+        #expect(report.files[0].unchanged == 1)
+        let products = try fixture.rows("SELECT code, active FROM products ORDER BY code")
+        #expect(products.map { $0["code"] as String } == ["P1", "P2", "P3"])
+        #expect(products.map { $0["active"] as Int } == [1, 0, 0])
+    }
+
+    @Test func unchangedRecordsKeepTheirChangeSequence() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let before = try fixture.rows("SELECT code, change_seq, password_hash FROM clients ORDER BY code")
+        let counter = try fixture.store.currentChangeSequence()
+
+        let again = try fixture.load(MasterFixture.all)
+        #expect(again.files.allSatisfy { $0.added + $0.changed + $0.deactivated == 0 })
+        #expect(again.files.map(\.unchanged) == [2, 3, 2, 3, 3])
+        #expect(try fixture.rows("SELECT code, change_seq, password_hash FROM clients ORDER BY code") == before)
+        #expect(try fixture.store.currentChangeSequence() == counter)
+
+        // One client changes its e-mail: only that record moves.
+        let changed = MasterFixture.clients.replacingOccurrences(of: "buho@example.com", with: "elbuho@example.com")
+        let report = try fixture.load(["clients.csv": changed])
+        #expect(report.files[0].changed == 1)
+        #expect(report.files[0].unchanged == 2)
+        let after = try fixture.rows("SELECT code, change_seq FROM clients ORDER BY code")
+        #expect(after[0]["change_seq"] as Int64 == before[0]["change_seq"] as Int64)
+        #expect(after[2]["change_seq"] as Int64 > before[2]["change_seq"] as Int64)
+    }
+
+    @Test func unusableRowsAreReportedWithFileAndLineAndTheRestLoads() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let clients = """
+            code,name,tax_id,email,price_list,seller,web_password,active
+            C1,Almacén Don Tito,20-12345678-6,tito@example.com,L2,V01,tito2026,S
+            C4,Sin lista,1,x@example.com,L9,,,S
+            C5,Vendedor inexistente,1,y@example.com,L1,V77,,S
+            C6,Activo raro,1,z@example.com,L1,,,quizás
+            ,Sin código,1,w@example.com,L1,,,S
+            C1,Repetido,1,r@example.com,L1,,,S
+            C7,Bien,1,ok@example.com,L1,,,N
+
+            """
+        let report = try fixture.load(["clients.csv": clients])
+        #expect(report.needsAttention)
+        #expect(report.files[0].errors.map(\.description) == [
+            "clients.csv line 3: price_list \"L9\" does not exist",
+            "clients.csv line 4: seller \"V77\" does not exist",
+            "clients.csv line 5: active \"quizás\" is not one of 1/0, true/false, S/N, si/no",
+            "clients.csv line 6: code is empty",
+            "clients.csv line 7: code \"C1\" appears again (first row wins)",
+        ])
+        #expect(report.files[0].added == 1)  // C7
+        #expect(try fixture.value("SELECT active FROM clients WHERE code = 'C7'") == 0)
+        #expect(try fixture.value("SELECT name FROM clients WHERE code = 'C1'") == "Almacén Don Tito")
+        #expect(try fixture.value("SELECT count(*) FROM clients WHERE code IN ('C4', 'C5', 'C6')") == 0)
+    }
+
+    @Test func aFileThatCannotBeReadLoadsNothing() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let missingColumn = try fixture.load(["products.csv": "code,description\nP9,Nuevo\n"])
+        #expect(missingColumn.files[0].fileRejected)
+        #expect(missingColumn.files[0].errors.first?.description.contains("the header lacks \"unit\", \"tax_rate\"") == true)
+        let brokenQuote = try fixture.load(["products.csv": "code,description,unit,tax_rate,active\nP9,\"Nuevo,u,21,1\n"])
+        #expect(brokenQuote.files[0].fileRejected)
+        #expect(brokenQuote.files[0].errors.first?.line == 2)
+        #expect(try fixture.value("SELECT count(*) FROM products WHERE active = 1") == 2)
+        #expect(try fixture.value("SELECT count(*) FROM products WHERE code = 'P9'") == 0)
+    }
+
+    @Test func orderStatusRowsFollowTheLifecycle() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        try fixture.store.database.write { db in
+            try db.execute(sql: """
+                INSERT INTO orders(pos, number, web_id, status, order_date, client, total, content_hash,
+                                   source_file, source_line, created, change_seq)
+                VALUES (9900, 1, 'W-1', 'pending', '2026-11-28T10:15:00-03:00', 'C1', 0, '', 'x.xml', 2, '', 0),
+                       (9900, 2, 'W-2', 'pending', '2026-11-28T10:15:00-03:00', 'C1', 0, '', 'x.xml', 5, '', 0)
+                """)
+        }
+        let report = try fixture.load(["order_status.csv": """
+            number,status
+            9900-00000001,in_preparation
+            9900-00000001,dispatched
+            9900-00000002,invoiced
+            9900-00000099,cancelled
+            9900-1,pending
+
+            """])
+        #expect(report.files[0].applied == 2)
+        #expect(report.files[0].errors.map(\.description) == [
+            "order_status.csv line 4: order 9900-00000002: cannot change an order from pending to invoiced: from pending only cancelled or in_preparation is allowed",
+            "order_status.csv line 5: order 9900-00000099 does not exist",
+            "order_status.csv line 6: number \"9900-1\" is not an order number like 9900-00000001",
+        ])
+        #expect(try fixture.value("SELECT status FROM orders WHERE number = 1") == "dispatched")
+        let history = try fixture.rows("SELECT from_status, to_status FROM order_status_history ORDER BY id")
+        #expect(history.map { "\($0["from_status"] as String)→\($0["to_status"] as String)" } == ["pending→in_preparation", "in_preparation→dispatched"])
+    }
+}
