@@ -259,8 +259,14 @@ public struct MasterLoader: Sendable {
                 issues.append(.init(file: name, line: record.line, message: ActiveFlag.message(text("active"))))
                 continue
             }
+            let priceList = kind == .clients ? text("price_list") : ""
+            if kind == .clients, priceList.isEmpty {
+                issues.append(.init(file: name, line: record.line, message: "price_list is empty"))
+                continue
+            }
             let password = dump.rawValue("web_password", in: record)
             let print = fingerprint.fingerprint(code: code, password: password)
+            // An unchanged password keeps its hash; a new or changed one is hashed below.
             var hash = ""
             if !password.isEmpty {
                 if let stored = known[code], stored.fingerprint == print {
@@ -269,20 +275,10 @@ public struct MasterLoader: Sendable {
                     toHash.append((rows.count, password))
                 }
             }
-            // The hash slot (index of password_hash) is filled after hashing.
-            let values: [MasterValue]
-            if kind == .clients {
-                let priceList = text("price_list")
-                guard !priceList.isEmpty else {
-                    issues.append(.init(file: name, line: record.line, message: "price_list is empty"))
-                    if let last = toHash.last, last.row == rows.count { toHash.removeLast() }
-                    continue
-                }
-                values = [.text(code), .text(text("name")), .text(text("tax_id")), .text(text("email")),
-                          .text(priceList), .text(text("seller")), .text(hash), .text(print), .integer(active ? 1 : 0)]
-            } else {
-                values = [.text(code), .text(text("name")), .text(text("email")), .text(hash), .text(print), .integer(active ? 1 : 0)]
-            }
+            let values: [MasterValue] = kind == .clients
+                ? [.text(code), .text(text("name")), .text(text("tax_id")), .text(text("email")),
+                   .text(priceList), .text(text("seller")), .text(hash), .text(print), .integer(active ? 1 : 0)]
+                : [.text(code), .text(text("name")), .text(text("email")), .text(hash), .text(print), .integer(active ? 1 : 0)]
             rows.append(StagedRow(line: record.line, values: values))
         }
         if !toHash.isEmpty {

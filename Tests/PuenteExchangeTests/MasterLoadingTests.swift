@@ -120,6 +120,20 @@ import Testing
         #expect(try fixture.value("SELECT count(*) FROM clients WHERE code IN ('C4', 'C5', 'C6')") == 0)
     }
 
+    @Test func aClientWithoutPriceListIsRefusedAndSellersLoadAlongside() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let report = try fixture.load([
+            "sellers.csv": MasterFixture.sellers,
+            "clients.csv": MasterFixture.clients + "C8,Sin lista,1,s@example.com,,V01,clave8,S\n",
+        ])
+        #expect(report.files.map(\.master) == [.sellers, .clients])
+        #expect(report.files[0].unchanged == 2)
+        #expect(report.files[1].errors.map(\.description) == ["clients.csv line 5: price_list is empty"])
+        #expect(report.files[1].unchanged == 3)
+    }
+
     @Test func aFileThatCannotBeReadLoadsNothing() throws {
         let fixture = try MasterFixture()
         defer { fixture.remove() }
