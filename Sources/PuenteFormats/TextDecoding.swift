@@ -98,14 +98,6 @@ public enum TextDecoder {
         return output
     }
 
-    /// ISO-8859-1 → UTF-8 (every byte is its own code point).
-    public static func latin1ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 8)
-        for byte in bytes { appendUTF8(UInt32(byte), to: &output) }
-        return output
-    }
-
     /// The 1-based line on which `offset` lies.
     public static func lineNumber(at offset: Int, in bytes: [UInt8]) -> Int {
         var line = 1

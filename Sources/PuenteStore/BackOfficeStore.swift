@@ -30,11 +30,6 @@ public final class BackOfficeStore: Sendable {
             throw StoreError(operation: "open the store", path: path, message: error.message ?? "\(error.resultCode)")
         }
     }
-
-    /// The names of the migrations applied, in order.
-    public func appliedMigrations() throws -> [String] {
-        try database.read { db in try Self.migrator.appliedMigrations(db) }
-    }
 }
 
 /// A store operation failed: what was attempted, on which file, and SQLite's reason.
