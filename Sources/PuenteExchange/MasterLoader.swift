@@ -181,12 +181,8 @@ public struct MasterLoader: Sendable {
                 report.applied = try applyStatusChanges(&dump, file: name, issues: &issues)
             }
         } catch let error as CSVError {
+            // Thrown inside the replacement's transaction, before any count was taken.
             report.fileRejected = true
-            report.added = 0
-            report.changed = 0
-            report.deactivated = 0
-            report.unchanged = 0
-            report.applied = 0
             report.errors = [.init(file: name, line: error.line, message: error.message + "; nothing of this file was loaded")]
             return report
         }

@@ -165,7 +165,6 @@ extension BackOfficeStore {
         guard !actions.isEmpty else { return result }
 
         let sequence = try nextChangeSequence(db)
-        result.changeSequence = sequence
         let columns = table.stagedColumns
         let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
         let insert = try db.makeStatement(sql: """

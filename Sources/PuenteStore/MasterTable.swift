@@ -59,8 +59,6 @@ public struct MasterReplacementResult: Sendable, Equatable {
     public var unchanged = 0
     /// Staged rows refused by the store (duplicate key, unknown reference), with their lines.
     public var rowErrors: [MasterRowError] = []
-    /// The change sequence given to the records that changed; nil when nothing changed.
-    public var changeSequence: Int64?
 
     public init() {}
 }
