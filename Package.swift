@@ -3,7 +3,7 @@ import PackageDescription
 
 // Modules are split by what they may know:
 // - PuenteDomain: clients, prices, money, orders and their rules. No I/O at all.
-// - PuenteFormats: CSV and XML reading/writing, text decoding. Knows nothing of the database.
+// - PuenteFormats: CSV, XML and ZIP reading/writing, text decoding. Knows nothing of the database.
 // - PuenteSecurity: SHA-256, HMAC and bcrypt password hashes (libxcrypt).
 // - PuenteStore: the back-office store (SQLite through GRDB), migrations, queries.
 // - PuenteExchange: configuration, master loading, Inbox/Outbox work; the library the CLI drives.
@@ -25,9 +25,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CDeflate", providers: [.apt(["zlib1g-dev"])]),
 
         .target(name: "PuenteDomain"),
-        .target(name: "PuenteFormats", dependencies: ["PuenteDomain", "CLibXML2"]),
+        .target(name: "PuenteFormats", dependencies: ["PuenteDomain", "CLibXML2", "CDeflate"]),
         .target(name: "PuenteSecurity", dependencies: ["CCrypt"]),
         .target(
             name: "PuenteStore",
@@ -40,9 +41,9 @@ let package = Package(
             name: "PuenteExchange",
             dependencies: [
                 "PuenteDomain", "PuenteFormats", "PuenteSecurity", "PuenteStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]),
         .executableTarget(
             name: "puente",
@@ -54,11 +55,15 @@ let package = Package(
 
         .target(name: "PuenteTestSupport", path: "Sources/PuenteTestSupport"),
         .testTarget(name: "PuenteDomainTests", dependencies: ["PuenteDomain"]),
-        .testTarget(name: "PuenteFormatsTests", dependencies: ["PuenteFormats"]),
+        .testTarget(name: "PuenteFormatsTests", dependencies: ["PuenteFormats", "PuenteTestSupport"]),
         .testTarget(name: "PuenteSecurityTests", dependencies: ["PuenteSecurity", "CCrypt"]),
         .testTarget(
             name: "PuenteExchangeTests",
-            dependencies: ["PuenteExchange", "PuenteStore", "PuenteSecurity", "PuenteTestSupport", "CCrypt"]),
+            dependencies: [
+                "PuenteExchange", "PuenteStore", "PuenteSecurity", "PuenteFormats", "PuenteTestSupport", "CCrypt",
+                // An independent ZIP reader, to check the packages Puente writes.
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         .testTarget(name: "PuenteEndToEndTests", dependencies: ["puente", "PuenteTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

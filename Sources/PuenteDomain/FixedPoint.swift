@@ -60,23 +60,12 @@ enum FixedPoint {
     /// Formats units of `10^-scale` with at least `minimumFractionDigits` and at most `scale`
     /// fraction digits (trailing zeros beyond the minimum dropped).
     static func format(_ units: Int64, scale: Int, minimumFractionDigits: Int, decimalSeparator: Character) -> String {
-        let magnitude = units.magnitude
-        let divisor = UInt64(powersOfTen[scale])
-        let integer = magnitude / divisor
-        var fraction = magnitude % divisor
-        var fractionDigits = scale
-        while fractionDigits > minimumFractionDigits, fraction % 10 == 0 {
-            fraction /= 10
-            fractionDigits -= 1
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: DecimalText.capacity) { buffer in
+            let count = DecimalText.write(units, scale: scale, minimumFractionDigits: minimumFractionDigits,
+                                          decimalSeparator: decimalSeparator.asciiValue ?? UInt8(ascii: "."),
+                                          to: buffer.baseAddress!)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[0..<count]), as: UTF8.self)
         }
-        var result = units < 0 ? "-" : ""
-        result += String(integer)
-        if fractionDigits > 0 {
-            let digits = String(fraction)
-            result.append(decimalSeparator)
-            result += String(repeating: "0", count: fractionDigits - digits.count) + digits
-        }
-        return result
     }
 
     /// Divides rounding half away from zero: the one rounding rule Puente uses.
@@ -86,5 +75,57 @@ enum FixedPoint {
             return value < 0 ? quotient - 1 : quotient + 1
         }
         return quotient
+    }
+}
+
+/// Decimal text of scaled integers written straight into bytes: the one number formatter,
+/// used by `Money.formatted` and by writers that stream a million prices without a `String` each.
+public enum DecimalText {
+    /// Bytes a buffer needs for any value (sign, 19 digits, separator, NUL) with room to spare.
+    public static let capacity = 32
+
+    /// Writes units of `10^-scale` as `-1234.50` (at least `minimumFractionDigits`, at most
+    /// `scale` fraction digits) followed by a NUL, and returns the length without the NUL.
+    public static func write(
+        _ units: Int64, scale: Int, minimumFractionDigits: Int, decimalSeparator: UInt8,
+        to output: UnsafeMutablePointer<UInt8>
+    ) -> Int {
+        let magnitude = units.magnitude
+        let divisor = UInt64(FixedPoint.powersOfTen[scale])
+        var integer = magnitude / divisor
+        var fraction = magnitude % divisor
+        var fractionDigits = scale
+        while fractionDigits > minimumFractionDigits, fraction % 10 == 0 {
+            fraction /= 10
+            fractionDigits -= 1
+        }
+        // Digits are produced backwards into a scratch area, then copied in order.
+        var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { raw in
+            let digits = raw.bindMemory(to: UInt8.self)
+            var position = digits.count
+            for _ in 0..<fractionDigits {
+                position -= 1
+                digits[position] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            if fractionDigits > 0 {
+                position -= 1
+                digits[position] = decimalSeparator
+            }
+            repeat {
+                position -= 1
+                digits[position] = UInt8(ascii: "0") + UInt8(integer % 10)
+                integer /= 10
+            } while integer > 0
+            if units < 0 {
+                position -= 1
+                digits[position] = UInt8(ascii: "-")
+            }
+            let count = digits.count - position
+            UnsafeMutableRawPointer(output).copyMemory(from: digits.baseAddress! + position, byteCount: count)
+            output[count] = 0
+            return count
+        }
     }
 }

@@ -19,6 +19,10 @@ public struct PuenteSession: Sendable {
         try store.registerSites(configuration.sites.map { ($0.pos, $0.name) })
     }
 
+    public func packageExporter() -> PackageExporter {
+        PackageExporter(store: store, configuration: configuration, logger: logger)
+    }
+
     public func masterLoader() throws -> MasterLoader {
         MasterLoader(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
                      fingerprint: try PasswordFingerprint.keyFile(for: configuration.database),

@@ -190,8 +190,21 @@ public struct CSVWriter {
         for field in fields {
             if !first { buffer.append(dialect.delimiter) }
             first = false
-            append(field)
+            var field = String(field)
+            field.withUTF8 { append($0) }
         }
+        endRecord()
+    }
+
+    /// Appends one field of the current record from raw UTF-8 (for writers that stream rows
+    /// without making a `String` per value). Call `endRecord()` after the last field.
+    public mutating func writeField(_ bytes: UnsafeBufferPointer<UInt8>, first: Bool) {
+        if !first { buffer.append(dialect.delimiter) }
+        append(bytes)
+    }
+
+    /// Ends the current record.
+    public mutating func endRecord() {
         buffer.append(contentsOf: dialect.lineEnding)
     }
 
@@ -201,19 +214,22 @@ public struct CSVWriter {
         return buffer
     }
 
-    private mutating func append(_ field: some StringProtocol) {
+    /// Hands the bytes written so far to `body` (to stream them to a file) and empties the
+    /// buffer, keeping its storage for the next records.
+    public mutating func drain(_ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        try buffer.withUnsafeBufferPointer { try body($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func append(_ utf8: UnsafeBufferPointer<UInt8>) {
         let quote = UInt8(ascii: "\"")
-        let utf8 = field.utf8
         var needsQuotes = false
-        var first: UInt8?
-        var last: UInt8?
-        for byte in utf8 {
-            if byte == dialect.delimiter || byte == quote || byte == 0x0A || byte == 0x0D { needsQuotes = true }
-            if first == nil { first = byte }
-            last = byte
+        for byte in utf8 where byte == dialect.delimiter || byte == quote || byte == 0x0A || byte == 0x0D {
+            needsQuotes = true
+            break
         }
-        if let first, first == 0x20 || first == 0x09 { needsQuotes = true }
-        if let last, last == 0x20 || last == 0x09 { needsQuotes = true }
+        if let first = utf8.first, first == 0x20 || first == 0x09 { needsQuotes = true }
+        if let last = utf8.last, last == 0x20 || last == 0x09 { needsQuotes = true }
         guard needsQuotes else {
             buffer.append(contentsOf: utf8)
             return

@@ -8,7 +8,8 @@ extension Puente {
             abstract: "Run a whole cycle on the sample data of this repository.",
             discussion: """
                 Run from the repository root: makes a fresh puente.sqlite here, loads \
-                Samples/masters/, and tells what happened and what to try next.
+                Samples/masters/, exports a package per site into Outbox/, and tells what \
+                happened and what to try next.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -30,14 +31,22 @@ extension Puente {
 enum DemoSummary {
     static func text(_ outcome: DemoOutcome, configuration: Configuration, workingDirectory: URL) -> String {
         let database = relative(configuration.database, to: workingDirectory)
+        let outbox = relative(configuration.outboxPath, to: workingDirectory)
+        let packages = outcome.export.sites.compactMap(\.package).map { "\(outbox)/\($0)" }.joined(separator: " ")
         return """
             Puente demo
             1. Made a fresh back-office store: \(database)
             2. Loaded the back office's dumps from Samples/masters/:
             \(MastersSummary.text(outcome.masters).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
                Web-enabled: \(outcome.webClients) clients and \(outcome.webSellers) sellers (passwords kept only as bcrypt hashes).
+            3. Exported what each web site needs:
+            \(ExportSummary.text(outcome.export).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+               Each package holds manifest.xml (record counts and SHA-256 of every file) and each
+               set as XML and CSV; docs/site-packages.md tells the site's developers how to apply it.
 
             Try next:
+              unzip -l \(packages)
+              swift run puente export      # nothing changed: no new package
               swift run puente masters load Samples/masters   # loading again changes nothing
               sqlite3 \(database) "SELECT code, name, price_list, seller FROM clients"
             """

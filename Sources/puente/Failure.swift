@@ -34,6 +34,8 @@ enum Failure {
             case .notFound, .notAMasterDump, .noDumpsInFolder: (error.description, usage)
             }
         case let error as UsageError: (error.message, usage)
+        case let error as ExportError: (error.description, usage)
+        case let error as FileError: (error.description, io)
         case let error as StoreError: (error.description, io)
         case let error as PasswordHashError: (error.description, io)
         default: ("\(error)", io)

@@ -82,6 +82,47 @@ import Testing
         #expect(run.status == 0)
         #expect(run.stdout.isEmpty)
     }
+
+    @Test func exportWritesAPackageThenOnlyWhatChanged() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try dumps(in: folder)
+        #expect(try PuenteProcess.run(["masters", "load", "erp"], in: folder.url).status == 0)
+
+        let first = try PuenteProcess.run(["export"], in: folder.url)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("site 9900: Outbox/9900/puente-9900-000001-full.zip (full)"))
+        #expect(first.stdout.contains("1 clients, 1 sellers, 1 seller_clients, 1 products, 1 price_lists, 1 prices, 0 order_status"))
+
+        let nothing = try PuenteProcess.run(["export"], in: folder.url)
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.contains("site 9900: nothing changed since its last package"))
+
+        try folder.write("erp/prices.csv", "price_list;product;price\r\nL1;P1;1250\r\n")
+        #expect(try PuenteProcess.run(["masters", "load", "erp/prices.csv"], in: folder.url).status == 0)
+        let delta = try PuenteProcess.run(["--json", "export"], in: folder.url)
+        #expect(delta.status == 0, "\(delta.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(delta.stdout.utf8)) as? [String: Any]
+        let site = try #require((object?["sites"] as? [[String: Any]])?.first)
+        #expect(site["package"] as? String == "9900/puente-9900-000002-delta.zip")
+        #expect(site["base"] as? Int == 1)
+        #expect((site["records"] as? [String: Int])?["prices"] == 1)
+        #expect((site["records"] as? [String: Int])?["clients"] == 0)
+
+        let listing = try FileManager.default.contentsOfDirectory(atPath: folder.url.appending(path: "Outbox/9900").path).sorted()
+        #expect(listing == ["puente-9900-000001-full.zip", "puente-9900-000002-delta.zip"])
+        let bytes = try Data(contentsOf: folder.url.appending(path: "Outbox/9900/puente-9900-000001-full.zip"))
+        #expect(bytes.prefix(4) == Data([0x50, 0x4B, 0x03, 0x04]), "a zip file")
+        #expect(!String(decoding: bytes, as: UTF8.self).contains("secreto"))
+    }
+
+    @Test func exportForAnUnknownSiteIsAUsageError() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let run = try PuenteProcess.run(["export", "--site", "1234"], in: folder.url)
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("site 1234 is not configured (configured: 9900)"))
+    }
 }
 
 @Suite struct DemoTests {
@@ -102,6 +143,13 @@ import Testing
         #expect(run.stdout.contains("clients.csv (windows-1252): 27 added"))
         #expect(run.stdout.contains("prices.csv (UTF-8): 187 added"))
         #expect(run.stdout.contains("Web-enabled: 19 clients and 3 sellers"))
+        #expect(run.stdout.contains("site 9900: Outbox/9900/puente-9900-000001-full.zip (full)"))
+        #expect(run.stdout.contains("22 clients, 3 sellers, 14 seller_clients, 59 products, 3 price_lists, 187 prices"))
+        #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "Outbox/9900/puente-9900-000001-full.zip").path))
+        // A second demo starts over: a fresh store and a fresh first package, nothing overwritten by accident.
+        let second = try PuenteProcess.run(["demo"], in: folder.url)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout.contains("Outbox/9900/puente-9900-000001-full.zip (full)"))
 
         let again = try PuenteProcess.run(["masters", "load", "Samples/masters"], in: folder.url)
         #expect(again.status == 0)

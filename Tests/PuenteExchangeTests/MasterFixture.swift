@@ -12,10 +12,11 @@ struct MasterFixture {
     let configuration: PuenteExchange.Configuration
     let session: PuenteSession
 
-    init() throws {
+    init(sites: [PuenteExchange.Configuration.Site]? = nil) throws {
         folder = try TemporaryFolder("puente-masters")
         var configuration = PuenteExchange.Configuration(directory: folder.url)
         configuration.bcryptCost = 4
+        if let sites { configuration.sites = sites }
         self.configuration = configuration
         session = try PuenteSession(configuration: configuration, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
@@ -47,6 +48,21 @@ struct MasterFixture {
     }
 
     func remove() { folder.remove() }
+
+    /// An exporter over this store; `fault` simulates a crash at an export step.
+    func exporter(fault: (@Sendable (ExportStep) throws -> Void)? = nil) -> PackageExporter {
+        PackageExporter(store: store, configuration: configuration, logger: session.logger, faultInjection: fault)
+    }
+
+    /// The package file of `pos` in the Outbox, by its name.
+    func package(_ pos: Int, _ name: String) -> URL {
+        configuration.outboxPath.appending(path: "\(pos)/\(name)")
+    }
+
+    /// Names in `Outbox/<pos>/`, sorted.
+    func outbox(_ pos: Int) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: configuration.outboxPath.appending(path: String(pos)).path)) ?? []).sorted()
+    }
 
     static let priceLists = "code,name,currency\nL1,Mayorista,ARS\nL2,Minorista,ARS\n"
     static let sellers = "code,name,email,web_password,active\nV01,Martín Gómez,mg@example.com,vende01,S\nV02,Sofía Castro,sc@example.com,,S\n"

@@ -1,0 +1,64 @@
+import CLibXML2
+
+/// A problem found while validating a document: the line and libxml2's message.
+public struct XMLValidationIssue: Sendable, Equatable, CustomStringConvertible {
+    public let line: Int
+    public let message: String
+
+    public var description: String { "line \(line): \(message)" }
+}
+
+/// An XSD loaded once, to validate documents against it with libxml2.
+///
+/// Documents are read with libxml2's streaming reader and only `XML_PARSE_NONET`: no entity
+/// substitution, no DTD loading, no network. Schema errors do not stop the reader, so the
+/// verdict is taken at the end of the document.
+public final class XMLSchemaValidator: @unchecked Sendable {
+    // @unchecked: the parsed schema is immutable after init and libxml2 allows sharing it
+    // between validation contexts.
+    private let schema: xmlSchemaPtr
+
+    /// Loads the XSD at `path` (one of Puente's own, never an untrusted file).
+    public init(schemaAt path: String) throws(XMLWriteError) {
+        guard let context = xmlSchemaNewParserCtxt(path) else {
+            throw XMLWriteError(message: "cannot read the schema \(path)")
+        }
+        defer { xmlSchemaFreeParserCtxt(context) }
+        guard let schema = xmlSchemaParse(context) else {
+            throw XMLWriteError(message: "the schema \(path) is not a valid XSD")
+        }
+        self.schema = schema
+    }
+
+    deinit { xmlSchemaFree(schema) }
+
+    /// Validates the document at `path`; an empty result means valid.
+    public func validate(fileAt path: String) -> [XMLValidationIssue] {
+        final class Collector { var issues: [XMLValidationIssue] = [] }
+        let collector = Collector()
+        guard let reader = xmlReaderForFile(path, nil, Int32(XML_PARSE_NONET.rawValue)) else {
+            return [XMLValidationIssue(line: 0, message: "cannot open \(path)")]
+        }
+        defer { xmlFreeTextReader(reader) }
+        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
+            guard let context, let error else { return }
+            let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
+            let message = error.pointee.message.map { String(cString: $0) } ?? "invalid"
+            collector.issues.append(XMLValidationIssue(
+                line: Int(error.pointee.line),
+                message: String(message.reversed().drop(while: \.isWhitespace).reversed())))
+        }, Unmanaged.passUnretained(collector).toOpaque())
+        guard xmlTextReaderSetSchema(reader, schema) == 0 else {
+            return [XMLValidationIssue(line: 0, message: "cannot attach the schema")]
+        }
+        var result: Int32 = 1
+        while result == 1 { result = xmlTextReaderRead(reader) }
+        if result < 0, collector.issues.isEmpty {
+            collector.issues.append(XMLValidationIssue(line: 0, message: "not well-formed"))
+        }
+        if xmlTextReaderIsValid(reader) != 1, collector.issues.isEmpty {
+            collector.issues.append(XMLValidationIssue(line: 0, message: "not valid against the schema"))
+        }
+        return withExtendedLifetime(collector) { collector.issues }
+    }
+}

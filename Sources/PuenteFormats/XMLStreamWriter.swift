@@ -1,0 +1,92 @@
+import CLibXML2
+
+/// Writing XML failed: libxml2 refused a call, or the sink the bytes go to threw.
+public struct XMLWriteError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+
+    public init(message: String) { self.message = message }
+
+    public var description: String { message }
+}
+
+/// The one XML writer of Puente: libxml2's streaming `xmlTextWriter`, handing its output in
+/// chunks to a sink (a file, a hash), so memory does not grow with the document.
+///
+/// Escaping of `<`, `&`, `"` and control characters is libxml2's. Not thread-safe: one writer
+/// per document.
+public final class XMLStreamWriter {
+    public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
+
+    private let sink: Sink
+    private var output: xmlOutputBufferPtr?
+    private var writer: xmlTextWriterPtr?
+    /// The first error the sink threw; libxml2 only sees "-1".
+    private var sinkError: (any Error)?
+
+    /// A writer whose bytes go to `sink`, in chunks of a few kilobytes.
+    public init(sink: @escaping Sink) throws(XMLWriteError) {
+        self.sink = sink
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        guard let output = xmlOutputBufferCreateIO({ context, bytes, length in
+            guard let context, let bytes else { return -1 }
+            let writer = Unmanaged<XMLStreamWriter>.fromOpaque(context).takeUnretainedValue()
+            do {
+                try writer.sink(UnsafeRawBufferPointer(start: bytes, count: Int(length)))
+                return length
+            } catch {
+                if writer.sinkError == nil { writer.sinkError = error }
+                return -1
+            }
+        }, nil, context, nil) else {
+            throw XMLWriteError(message: "libxml2 could not make an output buffer")
+        }
+        guard let writer = xmlNewTextWriter(output) else {
+            xmlOutputBufferClose(output)
+            throw XMLWriteError(message: "libxml2 could not make a text writer")
+        }
+        self.output = output
+        self.writer = writer  // owns `output` from here on
+    }
+
+    deinit {
+        if let writer { xmlFreeTextWriter(writer) }
+    }
+
+    /// `<?xml version="1.0" encoding="UTF-8"?>`.
+    public func startDocument() throws {
+        try check(xmlTextWriterStartDocument(writer, "1.0", "UTF-8", nil), "start the document")
+    }
+
+    public func startElement(_ name: String) throws {
+        try check(xmlTextWriterStartElement(writer, name), "start element \(name)")
+    }
+
+    public func attribute(_ name: String, _ value: String) throws {
+        try check(xmlTextWriterWriteAttribute(writer, name, value), "write attribute \(name)")
+    }
+
+    /// An attribute from C strings, for writers that stream many records (no `String` per value).
+    public func attribute(_ name: UnsafePointer<UInt8>, _ value: UnsafePointer<UInt8>) throws {
+        try check(xmlTextWriterWriteAttribute(writer, name, value), "write an attribute")
+    }
+
+    public func endElement() throws {
+        try check(xmlTextWriterEndElement(writer), "end an element")
+    }
+
+    /// Text written as is (already well-formed): used for line breaks between records.
+    public func raw(_ text: String) throws {
+        try check(xmlTextWriterWriteRaw(writer, text), "write text")
+    }
+
+    /// Closes every open element, ends the document and hands the last bytes to the sink.
+    public func endDocument() throws {
+        try check(xmlTextWriterEndDocument(writer), "end the document")
+        try check(xmlTextWriterFlush(writer), "flush the document")
+    }
+
+    private func check(_ result: Int32, _ what: String) throws {
+        if let sinkError { throw sinkError }
+        if result < 0 { throw XMLWriteError(message: "libxml2 could not \(what)") }
+    }
+}
