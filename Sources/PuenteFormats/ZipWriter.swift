@@ -17,7 +17,7 @@ public final class DeflateStream {
     public static let packageLevel: Int32 = 1
 
     private var stream = z_stream()
-    private var output = [UInt8](repeating: 0, count: 1 << 17)
+    private var output = [UInt8](repeating: 0, count: 1 << 16)
     public private(set) var crc32: UInt32 = 0
     public private(set) var uncompressedSize = 0
     public private(set) var compressedSize = 0

@@ -199,6 +199,25 @@ extension BackOfficeStore {
                 result.deactivated += 1
             }
         }
+        if let log = table.changeLog {
+            if actions.count <= MasterTable.changeLogLimit {
+                // Each record as just written (a deactivation keeps its other values).
+                let columns = (table.keyColumns + ["change_seq"] + table.valueColumns).joined(separator: ", ")
+                let logged = try db.makeStatement(sql: """
+                    INSERT OR REPLACE INTO \(log) (\(columns)) SELECT \(columns) FROM \(table.name)
+                    WHERE \(keyMatch) AND change_seq = ?
+                    """)
+                for action in actions {
+                    let key = switch action {
+                    case .insert(let index), .update(let index): rows[index].key
+                    case .deactivate(let key): key
+                    }
+                    try writer.execute(logged.sqliteStatement, key: key, at: 1, value: nil, at: 0, sequence: sequence, at: keyCount + 1)
+                }
+            } else {
+                try db.execute(sql: "UPDATE change_logs SET complete_after = ? WHERE name = ?", arguments: [sequence, log])
+            }
+        }
         return result
     }
 

@@ -226,6 +226,27 @@ extension BackOfficeStore {
                     VALUES (OLD.price_list, OLD.product, OLD.change_seq, NEW.change_seq, OLD.price, OLD.active);
                 END;
 
+                -- The prices each small replacement wrote, as written, so that a delta reads
+                -- ten thousand changed prices from here instead of scanning a million (0.15 s)
+                -- or looking each up (1% of the prices touch most pages of the table: 0.1 s),
+                -- and without an index on prices(change_seq), which made a first load of a
+                -- million prices 0.9 s slower (measured). A large replacement is not logged:
+                -- `complete_after` moves to it, and deltas across it scan prices instead.
+                -- Entries older than every site's last package are pruned by the export.
+                CREATE TABLE price_changes (
+                    price_list TEXT NOT NULL,
+                    change_seq INTEGER NOT NULL,
+                    product TEXT NOT NULL,
+                    price INTEGER NOT NULL,
+                    active INTEGER NOT NULL,
+                    PRIMARY KEY (price_list, change_seq, product)
+                ) WITHOUT ROWID;
+                CREATE TABLE change_logs (
+                    name TEXT PRIMARY KEY,
+                    complete_after INTEGER NOT NULL -- the log holds every change after this sequence
+                );
+                INSERT INTO change_logs(name, complete_after) VALUES ('price_changes', 0);
+
                 -- What each site holds now of the small masters (clients, sellers, seller-client
                 -- pairs, price lists) whose membership depends on other records: the key and the
                 -- exported fields as a JSON array. A delta is the difference with the current set.

@@ -64,10 +64,12 @@ extension BackOfficeStore {
     /// is read several times: for the package and for the site's new state). Call first, in
     /// the export's transaction.
     public static func prepareExport(in db: Database) throws {
-        for set in [ExportSet.clients, .sellers, .sellerClients, .priceLists] {
+        // Sellers and clients first: the pairs and the lists are derived from them.
+        for set in [ExportSet.sellers, .clients, .sellerClients, .priceLists] {
+            let extra = set == .clients ? ", seller TEXT, price_list TEXT NOT NULL" : ""
             try db.execute(sql: """
                 DROP TABLE IF EXISTS temp.current_\(set.rawValue);
-                CREATE TEMP TABLE current_\(set.rawValue) (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TEMP TABLE current_\(set.rawValue) (key TEXT PRIMARY KEY, value TEXT NOT NULL\(extra)) WITHOUT ROWID;
                 INSERT INTO temp.current_\(set.rawValue) \(membershipQuery(set)!);
                 """)
         }
@@ -76,32 +78,29 @@ extension BackOfficeStore {
     /// The sets whose membership depends on other records, with their current members as
     /// (key, JSON array of the exported fields without `active`).
     static func membershipQuery(_ set: ExportSet) -> String? {
-        let webSeller = "s.active = 1 AND s.password_hash <> ''"
-        let exportedClients = """
-            SELECT c.* FROM clients c LEFT JOIN sellers s ON s.code = c.seller
-            WHERE c.active = 1 AND (c.password_hash <> '' OR (\(webSeller)))
-            """
         switch set {
-        case .clients:
-            return """
-                SELECT code AS key, json_array(code, name, tax_id, email, price_list, ifnull(seller, ''),
-                                               password_hash) AS value
-                FROM (\(exportedClients))
-                """
         case .sellers:
             return """
-                SELECT code AS key, json_array(code, name, email, password_hash) AS value
-                FROM sellers s WHERE \(webSeller)
+                SELECT code, json_array(code, name, email, password_hash)
+                FROM sellers WHERE active = 1 AND password_hash <> ''
+                """
+        case .clients:
+            // Web-enabled clients, and the active clients of a web-enabled seller.
+            return """
+                SELECT code, json_array(code, name, tax_id, email, price_list, ifnull(seller, ''), password_hash),
+                       seller, price_list
+                FROM clients
+                WHERE active = 1 AND (password_hash <> '' OR seller IN (SELECT key FROM temp.current_sellers))
                 """
         case .sellerClients:
             return """
-                SELECT c.seller || char(31) || c.code AS key, json_array(c.seller, c.code) AS value
-                FROM (\(exportedClients)) c JOIN sellers s ON s.code = c.seller AND \(webSeller)
+                SELECT seller || char(31) || key, json_array(seller, key) FROM temp.current_clients
+                WHERE seller IN (SELECT key FROM temp.current_sellers)
                 """
         case .priceLists:
             return """
-                SELECT code AS key, json_array(code, name, currency) AS value
-                FROM price_lists WHERE active = 1 AND code IN (SELECT price_list FROM (\(exportedClients)))
+                SELECT code, json_array(code, name, currency) FROM price_lists
+                WHERE active = 1 AND code IN (SELECT price_list FROM temp.current_clients)
                 """
         case .products, .prices, .orderStatus:
             return nil
@@ -157,6 +156,15 @@ extension BackOfficeStore {
             try db.execute(sql: "INSERT INTO package_price_lists(package_id, price_list) VALUES (?, ?)",
                            arguments: [id, list])
         }
+        // The price change log is needed only after the oldest of the sites' last packages.
+        if let oldest = try Int64.fetchOne(db, sql: """
+            SELECT min(last) FROM (SELECT max(change_seq) AS last FROM packages GROUP BY pos)
+            """) {
+            try db.execute(sql: "DELETE FROM price_changes WHERE change_seq <= ?", arguments: [oldest])
+            try db.execute(sql: """
+                UPDATE change_logs SET complete_after = max(complete_after, ?) WHERE name = 'price_changes'
+                """, arguments: [oldest])
+        }
         for set in [ExportSet.clients, .sellers, .sellerClients, .priceLists] {
             let members = currentMembers(set)!
             try db.execute(sql: """
@@ -211,11 +219,24 @@ extension BackOfficeStore {
                     """, arguments: [], body)
             }
         case .prices:
+            let logged = try since.map { since in
+                try Int64.fetchOne(db, sql: "SELECT complete_after FROM change_logs WHERE name = 'price_changes'")
+                    .map { $0 <= since } ?? false
+            } ?? false
             for selection in priceLists {
-                try stream(db, sql: """
-                    SELECT price_list, product, price, \(selection.activeColumn) FROM prices
-                    WHERE price_list = ?1 AND \(selection.condition) ORDER BY product
-                    """, arguments: selection.arguments, body)
+                if logged, case .changed = selection {
+                    // The latest logged version of each price (SQLite takes the bare columns
+                    // from the row holding the max).
+                    try stream(db, sql: """
+                        SELECT price_list, product, price, active, max(change_seq) FROM price_changes
+                        WHERE price_list = ?1 AND change_seq > ?2 GROUP BY product ORDER BY product
+                        """, arguments: selection.arguments, body)
+                } else {
+                    try stream(db, sql: """
+                        SELECT price_list, product, price, \(selection.activeColumn) FROM prices
+                        WHERE price_list = ?1 AND \(selection.condition) ORDER BY product
+                        """, arguments: selection.arguments, body)
+                }
             }
         case .orderStatus:
             try stream(db, sql: """

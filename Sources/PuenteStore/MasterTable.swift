@@ -16,6 +16,9 @@ public struct MasterTable: Sendable {
     /// Columns whose empty text is stored as NULL (an optional reference).
     public let nullWhenEmpty: Set<String>
     public let references: [Reference]
+    /// A table where small replacements list the keys they touched, so a delta export finds
+    /// them without scanning the master (nil: the master is small enough to scan).
+    public var changeLog: String? = nil
 
     /// The columns a staged row carries, keys first, in this order.
     public var stagedColumns: [String] { keyColumns + valueColumns }
@@ -42,7 +45,12 @@ public struct MasterTable: Sendable {
     public static let prices = MasterTable(
         name: "prices", keyColumns: ["price_list", "product"], valueColumns: ["price", "active"],
         nullWhenEmpty: [],
-        references: [Reference(column: "price_list", table: "price_lists"), Reference(column: "product", table: "products")])
+        references: [Reference(column: "price_list", table: "price_lists"), Reference(column: "product", table: "products")],
+        changeLog: "price_changes")
+
+    /// A replacement touching more records than this is not logged key by key: the change log
+    /// then starts after it, and deltas across it scan the master (they are large anyway).
+    public static let changeLogLimit = 50_000
 }
 
 /// A value of a staged master row.

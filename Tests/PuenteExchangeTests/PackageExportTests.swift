@@ -167,6 +167,33 @@ import Testing
         #expect(full.keys.contains("clients:C4") && !full.keys.contains("clients:C2"))
     }
 
+    @Test func deltaPricesAreTheSameFromTheChangeLogOrFromAScan() throws {
+        var packages: [[String]] = []
+        for useLog in [true, false] {
+            let fixture = try MasterFixture()
+            defer { fixture.remove() }
+            try fixture.load(MasterFixture.all)
+            try fixture.exporter().export()
+            try fixture.load(["prices.csv": "price_list;product;price\nL1;P1;1201\nL1;P2;899\nL2;P1;1300,0001\nL2;P2;5\n"])
+            try fixture.load(["prices.csv": "price_list;product;price\nL1;P1;1202\nL2;P1;1300,0001\nL2;P2;5\n"])
+            let logged: Int? = try fixture.value("SELECT count(*) FROM price_changes")
+            #expect(logged == 4, "L1:P1 twice, L2:P2 added, L1:P2 deactivated")
+            if !useLog {
+                // As after a replacement too large to log: the delta must scan prices instead.
+                try fixture.store.database.write { db in
+                    try db.execute(sql: "UPDATE change_logs SET complete_after = 1000000")
+                }
+            }
+            try fixture.exporter().export()
+            packages.append(try PackageReader(fixture.package(9900, "puente-9900-000002-delta.zip")).records("prices")
+                .map { "\($0["price_list"]!) \($0["product"]!) \($0["price"]!) \($0["active"]!)" })
+            let left: Int? = try fixture.value("SELECT count(*) FROM price_changes")
+            #expect(left == 0, "the log is pruned once every site has the changes")
+        }
+        #expect(packages[0] == ["L1 P1 1202.00 true", "L1 P2 899.00 false", "L2 P2 5.00 true"])
+        #expect(packages[0] == packages[1])
+    }
+
     @Test func plainPasswordsNeverReachTheOutbox() throws {
         let fixture = try MasterFixture()
         defer { fixture.remove() }
