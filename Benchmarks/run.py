@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Puente beside a plain Python script doing the same job, run alternately, on the benchmark workload.
+
+    python3 Benchmarks/run.py export [--runs 5] [--work Benchmarks/work]
+
+export: a full package of the benchmark masters (the store's first package, as a site gets it),
+Puente (`puente export`) against Benchmarks/export.py, alternately, each on a fresh copy of the
+same store; then a delta after 1% of the prices changed (Puente only: the target compares it with
+Puente's own full export). Prints each run, the medians, the ratio and Puente's peak memory, and
+checks the targets of the export issue. Builds Puente in release mode first.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PUENTE = os.path.join(ROOT, ".build", "release", "puente")
+
+
+def timed(command, cwd):
+    """Runs `command`; returns (seconds, peak resident memory in MB) of that process alone."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    error = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(command)} failed ({os.waitstatus_to_exitcode(status)}):\n{error}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def quiet(command, cwd):
+    subprocess.run(command, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+
+
+def prepare(work):
+    """Workload, release build and a store with the benchmark masters loaded (made once)."""
+    if not os.path.exists(os.path.join(work, "orders", "orders.csv")):
+        print("generating the workload…", flush=True)
+        quiet([sys.executable, os.path.join(ROOT, "Benchmarks", "generate.py"), work], ROOT)
+    print("building puente (release)…", flush=True)
+    quiet(["swift", "build", "-c", "release", "--package-path", ROOT], ROOT)
+    base = os.path.join(work, "base-store")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(base)
+    with open(os.path.join(base, "puente.toml"), "w") as f:
+        # Hashing cost does not matter to an export: keep loading the masters quick.
+        f.write("[security]\nbcrypt_cost = 4\n")
+    print("loading the benchmark masters into a store…", flush=True)
+    quiet([PUENTE, "--quiet", "masters", "load", os.path.join(work, "masters")], base)
+    return base
+
+
+def fresh_copy(base, folder):
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(base, folder)
+    return folder
+
+
+def export(args):
+    work = os.path.abspath(args.work)
+    base = prepare(work)
+    puente_runs, python_runs, memory = [], [], []
+    for run in range(1, args.runs + 1):
+        # Alternate which goes first, so neither always meets a warmer machine.
+        order = ["puente", "python"] if run % 2 else ["python", "puente"]
+        for who in order:
+            folder = fresh_copy(base, os.path.join(work, f"run-{who}"))
+            if who == "puente":
+                seconds, peak = timed([PUENTE, "--quiet", "export"], folder)
+                puente_runs.append(seconds)
+                memory.append(peak)
+            else:
+                seconds, _ = timed([sys.executable, os.path.join(ROOT, "Benchmarks", "export.py"),
+                                    "puente.sqlite", "Outbox"], folder)
+                python_runs.append(seconds)
+        print(f"run {run}: full export  puente {puente_runs[-1]:.2f} s ({memory[-1]:.0f} MB)"
+              f"   python {python_runs[-1]:.2f} s", flush=True)
+
+    # Deltas: the Puente store of the last run, 1% of the prices changed, then changed back.
+    folder = os.path.join(work, "run-puente")
+    deltas = []
+    for run in range(1, args.runs + 1):
+        dump = os.path.join(work, "changes" if run % 2 else "masters", "prices.csv")
+        quiet([PUENTE, "--quiet", "masters", "load", dump], folder)
+        seconds, _ = timed([PUENTE, "--quiet", "export"], folder)
+        deltas.append(seconds)
+        print(f"run {run}: delta export (1% of the prices) puente {seconds:.2f} s", flush=True)
+
+    full, python, delta = (statistics.median(x) for x in (puente_runs, python_runs, deltas))
+    peak = max(memory)
+    ratio = python / full
+    print()
+    print(f"full export, median of {args.runs}: puente {full:.2f} s, python {python:.2f} s, "
+          f"puente is {ratio:.1f}x faster; puente peak memory {peak:.0f} MB")
+    print(f"delta export, median of {args.runs}: {delta:.3f} s = {delta / full:.3f} of the full export")
+    checks = [
+        (ratio >= 3, f"full export at least 3x faster than python: {ratio:.1f}x"),
+        (peak < 100, f"peak memory under 100 MB: {peak:.0f} MB"),
+        (delta < full / 10, f"delta under a tenth of the full export: {delta / full:.3f}"),
+    ]
+    for ok, text in checks:
+        print(("PASS " if ok else "FAIL ") + text)
+    return 0 if all(ok for ok, _ in checks) else 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("job", choices=["export"])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", default=os.path.join(ROOT, "Benchmarks", "work"))
+    args = parser.parse_args()
+    sys.exit(export(args))
+
+
+if __name__ == "__main__":
+    main()
