@@ -111,6 +111,17 @@ public struct ZipArchiveLayout {
         let name = Array(entry.name.utf8)
         var bytes: [UInt8] = []
         bytes.append32(0x0403_4b50)
+        appendEntryFields(entry, nameLength: name.count, to: &bytes)
+        bytes.append16(0)               // extra
+        bytes += name
+        position += bytes.count + entry.compressedSize
+        entries.append(entry)
+        return bytes
+    }
+
+    /// The fields local headers and central directory entries share, from "version needed" to
+    /// the name's length.
+    private func appendEntryFields(_ entry: Entry, nameLength: Int, to bytes: inout [UInt8]) {
         bytes.append16(20)              // version needed: deflate
         bytes.append16(0x0800)          // names are UTF-8
         bytes.append16(8)               // deflate
@@ -119,12 +130,7 @@ public struct ZipArchiveLayout {
         bytes.append32(entry.crc32)
         bytes.append32(UInt32(entry.compressedSize))
         bytes.append32(UInt32(entry.uncompressedSize))
-        bytes.append16(UInt16(name.count))
-        bytes.append16(0)
-        bytes += name
-        position += bytes.count + entry.compressedSize
-        entries.append(entry)
-        return bytes
+        bytes.append16(UInt16(nameLength))
     }
 
     /// The central directory and its end record, written after the last entry.
@@ -137,15 +143,7 @@ public struct ZipArchiveLayout {
             let name = Array(entry.name.utf8)
             bytes.append32(0x0201_4b50)
             bytes.append16(3 << 8 | 20)     // made by: Unix, 2.0
-            bytes.append16(20)
-            bytes.append16(0x0800)
-            bytes.append16(8)
-            bytes.append16(dosTime)
-            bytes.append16(dosDate)
-            bytes.append32(entry.crc32)
-            bytes.append32(UInt32(entry.compressedSize))
-            bytes.append32(UInt32(entry.uncompressedSize))
-            bytes.append16(UInt16(name.count))
+            appendEntryFields(entry, nameLength: name.count, to: &bytes)
             bytes.append16(0)               // extra
             bytes.append16(0)               // comment
             bytes.append16(0)               // disk
