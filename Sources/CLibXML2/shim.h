@@ -2,6 +2,11 @@
 #define PUENTE_CLIBXML2_SHIM_H
 
 #include <libxml/xmlversion.h>
+/* Debian's libxml2 is built with ICU, so encoding.h would pull in the system's ICU headers,
+   whose `UErrorCode` clashes with Foundation's own ICU module in any Swift module that sees
+   both. Puente never touches ICU converters (it passes no encoder and reads only pointers to
+   encoding handlers), so the headers are read as if libxml2 had no ICU. */
+#undef LIBXML_ICU_ENABLED
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlwriter.h>
