@@ -1,0 +1,286 @@
+import Foundation
+
+/// An order as read from a file: every value still text, as the site wrote it, with the lines
+/// of the file it came from.
+public struct OrderDraft: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        public var product: String
+        public var quantity: String
+        public var price: String
+        /// The file line of this order line.
+        public var line: Int
+
+        public init(product: String, quantity: String, price: String, line: Int) {
+            self.product = product
+            self.quantity = quantity
+            self.price = price
+            self.line = line
+        }
+    }
+
+    public var id: String
+    public var pos: String
+    public var date: String
+    public var client: String
+    /// Empty when the client ordered himself.
+    public var seller: String
+    public var note: String
+    /// The file line where the order starts.
+    public var line: Int
+    public var lines: [Line]
+
+    public init(id: String, pos: String, date: String, client: String, seller: String = "", note: String = "",
+                line: Int, lines: [Line] = []) {
+        self.id = id
+        self.pos = pos
+        self.date = date
+        self.client = client
+        self.seller = seller
+        self.note = note
+        self.line = line
+        self.lines = lines
+    }
+}
+
+/// What the validator needs to know of the back office.
+public protocol OrderMasters {
+    func isSite(_ pos: Int) -> Bool
+    func client(_ code: String) -> ClientFacts?
+    func seller(_ code: String) -> SellerFacts?
+    /// Nil for an unknown product; otherwise whether it is active.
+    func productIsActive(_ code: String) -> Bool?
+    /// The price of `product` on `priceList` now; nil when the list does not price it.
+    func listPrice(_ priceList: String, _ product: String) -> Money?
+    /// The price the site `pos` was showing for it at `moment` (Unix time), if any.
+    func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) -> Money?
+}
+
+public struct ClientFacts: Sendable, Equatable {
+    public var active: Bool
+    public var webEnabled: Bool
+    public var priceList: String
+    public var seller: String?
+
+    public init(active: Bool, webEnabled: Bool, priceList: String, seller: String?) {
+        self.active = active
+        self.webEnabled = webEnabled
+        self.priceList = priceList
+        self.seller = seller
+    }
+}
+
+public struct SellerFacts: Sendable, Equatable {
+    public var active: Bool
+    public var webEnabled: Bool
+
+    public init(active: Bool, webEnabled: Bool) {
+        self.active = active
+        self.webEnabled = webEnabled
+    }
+}
+
+/// A checked order: its outcome, every reason, and the values to post.
+public struct OrderVerdict: Sendable, Equatable {
+    public struct Line: Sendable, Equatable {
+        public var product: String
+        public var quantity: Quantity
+        public var price: Money
+        /// The client's list price when the order was checked (nil: not on the list).
+        public var listPrice: Money?
+        /// `price × quantity`, rounded to cents.
+        public var amount: Money
+        public var line: Int
+    }
+
+    public var outcome: OrderOutcome
+    public var reasons: [OrderReason]
+    /// Set when the order can be posted (accepted or held).
+    public var pos: Int?
+    public var moment: OrderMoment?
+    public var lines: [Line]
+    public var total: Money
+    /// The content that tells a duplicate from a conflicting one (client, seller, date, lines).
+    public var content: String
+}
+
+/// An order's date: the text as sent and the instant it names.
+public struct OrderMoment: Sendable, Equatable {
+    /// ISO 8601 with offset, as stored (`2026-11-28T10:15:00-03:00`).
+    public var text: String
+    public var unixTime: Int64
+}
+
+/// The order rules of the contract, with no files or SQL: every reason that applies is listed,
+/// and a rule never fires on something already unknown.
+public struct OrderValidator {
+    public let masters: any OrderMasters
+    public let policy: ValidationPolicy
+    /// For dates without an offset.
+    public let timezone: TimeZone
+
+    public init(masters: any OrderMasters, policy: ValidationPolicy, timezone: TimeZone) {
+        self.masters = masters
+        self.policy = policy
+        self.timezone = timezone
+    }
+
+    /// Checks `draft`. `existingContent` is the content of the order already posted with the
+    /// same POS and id, if any.
+    public func check(_ draft: OrderDraft, existingContent: String? = nil) -> OrderVerdict {
+        var reasons: [OrderReason] = []
+        func reason(_ code: ReasonCode, line: Int? = nil, product: String? = nil, expected: String? = nil, got: String? = nil) {
+            reasons.append(OrderReason(code, line: line ?? draft.line, product: product, expected: expected, got: got))
+        }
+
+        let pos = Int(draft.pos).flatMap { (1...9999).contains($0) ? $0 : nil }
+        if pos.map(masters.isSite) != true { reason(.unknownPOS, got: draft.pos) }
+
+        let moment = OrderDateParser.parse(draft.date, timezone: timezone)
+        if moment == nil { reason(.invalidDate, got: draft.date) }
+
+        let client = masters.client(draft.client)
+        if let client {
+            if !client.active { reason(.clientInactive, got: draft.client) }
+            if draft.seller.isEmpty, !client.webEnabled { reason(.clientNotWebEnabled, got: draft.client) }
+        } else {
+            reason(.unknownClient, got: draft.client)
+        }
+        if !draft.seller.isEmpty {
+            if let seller = masters.seller(draft.seller) {
+                if !seller.active { reason(.sellerInactive, got: draft.seller) }
+                if !seller.webEnabled { reason(.sellerNotWebEnabled, got: draft.seller) }
+                if let client, client.seller != draft.seller {
+                    reason(.clientNotAssignedToSeller, got: draft.seller)
+                }
+            } else {
+                reason(.unknownSeller, got: draft.seller)
+            }
+        }
+
+        if draft.lines.isEmpty { reason(.emptyOrder) }
+        var lines: [OrderVerdict.Line] = []
+        var total = Money.zero
+        for line in draft.lines {
+            let quantity = Quantity(line.quantity).flatMap { $0.units > 0 ? $0 : nil }
+            if quantity == nil { reason(.invalidQuantity, line: line.line, product: line.product, got: line.quantity) }
+            let price = Money(line.price).flatMap { $0.units >= 0 ? $0 : nil }
+            if price == nil { reason(.invalidPrice, line: line.line, product: line.product, got: line.price) }
+            let active = masters.productIsActive(line.product)
+            switch active {
+            case nil: reason(.unknownProduct, line: line.line, product: line.product)
+            case false?: reason(.productInactive, line: line.line, product: line.product)
+            case true?: break
+            }
+            var listPrice: Money?
+            if let client, active != nil {
+                listPrice = masters.listPrice(client.priceList, line.product)
+                if listPrice == nil {
+                    reason(.noPrice, line: line.line, product: line.product, got: client.priceList)
+                } else if let price, let listPrice, !price.isWithin(policy.priceTolerance, of: listPrice),
+                          !shownBefore(price, pos: pos, list: client.priceList, product: line.product, moment: moment) {
+                    reason(.priceMismatch, line: line.line, product: line.product,
+                           expected: listPrice.description, got: price.description)
+                }
+            }
+            if let quantity, let price {
+                let amount = price.extended(by: quantity) ?? .zero
+                total += amount
+                lines.append(.init(product: line.product, quantity: quantity, price: price, listPrice: listPrice,
+                                   amount: amount, line: line.line))
+            }
+        }
+
+        let content = Self.content(of: draft, moment: moment)
+        if let existingContent {
+            if existingContent == content {
+                return OrderVerdict(outcome: .duplicate, reasons: [], pos: pos, moment: moment, lines: lines,
+                                    total: total, content: content)
+            }
+            reason(.conflictingDuplicate)
+        }
+
+        let outcome: OrderOutcome = reasons.isEmpty ? .accepted
+            : reasons.allSatisfy({ policy.holds($0.code) }) ? .held : .rejected
+        return OrderVerdict(outcome: outcome, reasons: reasons, pos: outcome == .rejected ? nil : pos,
+                            moment: moment, lines: lines, total: total, content: content)
+    }
+
+    /// A price the site was showing before the order's date is not a mismatch: the site may
+    /// not have received the new prices yet.
+    private func shownBefore(_ price: Money, pos: Int?, list: String, product: String, moment: OrderMoment?) -> Bool {
+        guard let pos, let moment,
+              let shown = masters.publishedPrice(pos: pos, list, product, atUnix: moment.unixTime) else { return false }
+        return price.isWithin(policy.priceTolerance, of: shown)
+    }
+
+    /// Client, seller, date and lines (product, quantity, price, in order), numbers normalized
+    /// so `2.50` and `2.5` are the same content.
+    static func content(of draft: OrderDraft, moment: OrderMoment?) -> String {
+        var parts = [draft.client, draft.seller, moment.map { String($0.unixTime) } ?? draft.date]
+        for line in draft.lines {
+            parts.append(line.product)
+            parts.append(Quantity(line.quantity).map { String($0.units) } ?? line.quantity)
+            parts.append(Money(line.price).map { String($0.units) } ?? line.price)
+        }
+        return parts.joined(separator: "\u{1F}")
+    }
+}
+
+/// ISO 8601 order dates: `2026-11-28T10:15:00-03:00`, `…Z`, or without an offset (then in
+/// the configured time zone); seconds optional.
+public enum OrderDateParser {
+    public static func parse(_ text: String, timezone: TimeZone) -> OrderMoment? {
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int? {
+            guard range.upperBound <= bytes.count else { return nil }
+            var value = 0
+            for byte in bytes[range] {
+                guard byte >= 0x30, byte <= 0x39 else { return nil }
+                value = value * 10 + Int(byte - 0x30)
+            }
+            return value
+        }
+        guard bytes.count >= 16, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16)
+        else { return nil }
+        var index = 16
+        var second = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ":") {
+            guard let value = number(17..<19) else { return nil }
+            second = value
+            index = 19
+        }
+        var offset: Int?
+        if index < bytes.count {
+            let sign = bytes[index]
+            if sign == UInt8(ascii: "Z"), index + 1 == bytes.count {
+                offset = 0
+            } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), bytes.count == index + 6,
+                      bytes[index + 3] == UInt8(ascii: ":"),
+                      let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6),
+                      hours < 24, minutes < 60 {
+                offset = (hours * 3600 + minutes * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
+            } else {
+                return nil
+            }
+        }
+        guard (1...12).contains(month), hour < 24, minute < 60, second < 60, year >= 1970 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = offset.flatMap { TimeZone(secondsFromGMT: $0) } ?? timezone
+        let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        guard components.isValidDate(in: calendar), let date = calendar.date(from: components) else { return nil }
+        let unix = Int64(date.timeIntervalSince1970)
+        let zoneOffset = offset ?? timezone.secondsFromGMT(for: date)
+        return OrderMoment(text: formatted(year, month, day, hour, minute, second, offset: zoneOffset), unixTime: unix)
+    }
+
+    private static func formatted(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
+                                  offset: Int) -> String {
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        let sign = offset < 0 ? "-" : "+"
+        return "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))"
+            + "\(sign)\(two(abs(offset) / 3600)):\(two(abs(offset) % 3600 / 60))"
+    }
+}

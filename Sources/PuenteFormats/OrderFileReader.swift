@@ -1,0 +1,306 @@
+import CLibXML2
+import Foundation
+import PuenteDomain
+
+/// A whole file could not be read: the contract's file-level reason, the line and what was wrong.
+public struct OrderFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let code: ReasonCode
+    /// 0 when the problem is not on a line (size, encoding).
+    public let line: Int
+    public let message: String
+
+    public init(_ code: ReasonCode, line: Int = 0, _ message: String) {
+        self.code = code
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String {
+        line > 0 ? "\(code.rawValue) at line \(line): \(message)" : "\(code.rawValue): \(message)"
+    }
+}
+
+/// The one door order files come in by. XML goes through libxml2's streaming reader with only
+/// `XML_PARSE_NONET` (no entity substitution, no DTD loading, no XInclude, no recovery, no huge
+/// mode), any DOCTYPE refused, and the orders XSD checked as it reads; CSV through Puente's CSV
+/// reader. Orders are handed over one at a time as they are read; a file-level error can still
+/// come after some were handed over (a schema violation near the end), so the caller must be
+/// able to undo them (the importer reads a file inside one transaction).
+public enum OrderFileReader {
+    /// Reads the file at `path` (XML or CSV by its extension), calling `body` for each order.
+    public static func read(
+        path: String, maxBytes: Int, _ body: (OrderDraft) throws -> Void
+    ) throws -> Void {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw OrderFileError(isCSV(path) ? .malformedCSV : .malformedXML, "cannot read the file")
+        }
+        if Int(info.st_size) > maxBytes {
+            throw OrderFileError(.fileTooLarge, "\(info.st_size) bytes, over the limit of \(maxBytes)")
+        }
+        if isCSV(path) {
+            try CSVOrderReader.read(path: path, body)
+        } else {
+            try XMLOrderReader.read(path: path, body)
+        }
+    }
+
+    static func isCSV(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") }
+}
+
+/// XML order files, streamed.
+enum XMLOrderReader {
+    static let acceptedEncodings = ["utf-8", "iso-8859-1", "windows-1252"]
+
+    /// The compiled orders schema (compiled once; libxml2 lets validation contexts share it).
+    nonisolated(unsafe) static let schema: xmlSchemaPtr? = {
+        OrdersSchema.text.withCString { text in
+            guard let context = xmlSchemaNewMemParserCtxt(text, Int32(strlen(text))) else { return nil }
+            defer { xmlSchemaFreeParserCtxt(context) }
+            return xmlSchemaParse(context)
+        }
+    }()
+
+    final class State {
+        var firstError: OrderFileError?
+        var order: OrderDraft?
+        var inNote = false
+    }
+
+    static func read(path: String, _ body: (OrderDraft) throws -> Void) throws {
+        try checkProlog(path: path)
+        guard let schema else { throw OrderFileError(.schemaViolation, "the orders schema could not be compiled") }
+        // BIG_LINES only keeps line numbers right past line 65,535 (for error messages).
+        guard let reader = xmlReaderForFile(path, nil, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)) else {
+            throw OrderFileError(.malformedXML, "cannot open the file")
+        }
+        defer { xmlFreeTextReader(reader) }
+        let state = State()
+        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
+            guard let context, let error else { return }
+            let state = Unmanaged<State>.fromOpaque(context).takeUnretainedValue()
+            guard state.firstError == nil else { return }
+            let message = error.pointee.message.map { String(cString: $0) } ?? "invalid"
+            let trimmed = String(message.reversed().drop(while: \.isWhitespace).reversed())
+            let code: ReasonCode = error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) ? .schemaViolation : .malformedXML
+            state.firstError = OrderFileError(code, line: Int(error.pointee.line), trimmed)
+        }, Unmanaged.passUnretained(state).toOpaque())
+        guard xmlTextReaderSetSchema(reader, schema) == 0 else {
+            throw OrderFileError(.schemaViolation, "cannot attach the orders schema")
+        }
+        try withExtendedLifetime(state) {
+            while true {
+                let result = xmlTextReaderRead(reader)
+                if let error = state.firstError { throw error }
+                if result == 0 { break }
+                if result < 0 { throw OrderFileError(.malformedXML, line: line(reader), "not well-formed") }
+                try handle(reader, state, body)
+            }
+            if let error = state.firstError { throw error }
+            if xmlTextReaderIsValid(reader) != 1 {
+                throw OrderFileError(.schemaViolation, line: line(reader), "not valid against the orders schema")
+            }
+        }
+    }
+
+    private static func handle(_ reader: xmlTextReaderPtr, _ state: State, _ body: (OrderDraft) throws -> Void) throws {
+        let type = xmlTextReaderNodeType(reader)
+        switch type {
+        case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
+            throw OrderFileError(.doctypeNotAllowed, line: line(reader), "a DOCTYPE is not allowed in an order file")
+        case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+            let name = constString(xmlTextReaderConstLocalName(reader))
+            let empty = xmlTextReaderIsEmptyElement(reader) == 1
+            switch name {
+            case "order":
+                let attributes = self.attributes(reader)
+                state.order = OrderDraft(
+                    id: attributes["id"] ?? "", pos: attributes["pos"] ?? "", date: attributes["date"] ?? "",
+                    client: attributes["client"] ?? "", seller: attributes["seller"] ?? "", line: line(reader))
+                if empty, let order = state.order {
+                    state.order = nil
+                    try body(order)
+                }
+            case "line":
+                let attributes = self.attributes(reader)
+                state.order?.lines.append(OrderDraft.Line(
+                    product: attributes["product"] ?? "", quantity: attributes["quantity"] ?? "",
+                    price: attributes["price"] ?? "", line: line(reader)))
+            case "note":
+                state.inNote = !empty
+            default:
+                break
+            }
+        case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
+            if state.inNote { state.order?.note += constString(xmlTextReaderConstValue(reader)) }
+        case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+            let name = constString(xmlTextReaderConstLocalName(reader))
+            if name == "note" { state.inNote = false }
+            if name == "order", let order = state.order {
+                state.order = nil
+                try body(order)
+            }
+        default:
+            break
+        }
+    }
+
+    private static func attributes(_ reader: xmlTextReaderPtr) -> [String: String] {
+        var result: [String: String] = [:]
+        while xmlTextReaderMoveToNextAttribute(reader) == 1 {
+            result[constString(xmlTextReaderConstLocalName(reader))] = constString(xmlTextReaderConstValue(reader))
+        }
+        xmlTextReaderMoveToElement(reader)
+        return result
+    }
+
+    private static func constString(_ pointer: UnsafePointer<xmlChar>?) -> String {
+        guard let pointer else { return "" }
+        return String(cString: pointer)
+    }
+
+    /// The line of the current node (the parser itself may be further ahead).
+    private static func line(_ reader: xmlTextReaderPtr) -> Int {
+        if let node = xmlTextReaderCurrentNode(reader) {
+            let line = xmlGetLineNo(node)
+            if line > 0 { return Int(line) }
+        }
+        return Int(xmlTextReaderGetParserLineNumber(reader))
+    }
+
+    /// Before libxml2 sees the file: only UTF-8, ISO-8859-1 and windows-1252 are accepted and a
+    /// BOM must agree with the declaration (libxml2 would otherwise guess or switch encodings),
+    /// and a DOCTYPE anywhere before the root element refuses the file at once, before any of
+    /// its declarations is parsed.
+    static func checkProlog(path: String) throws {
+        guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedXML, "cannot read the file") }
+        defer { fclose(file) }
+        var head = [UInt8](repeating: 0, count: 1 << 16)
+        let count = fread(&head, 1, head.count, file)
+        head.removeSubrange(count...)
+        if head.isEmpty { throw OrderFileError(.malformedXML, line: 1, "the file is empty") }
+        if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) {
+            throw OrderFileError(.unsupportedEncoding, line: 1, "UTF-16 is not accepted (UTF-8, ISO-8859-1 or windows-1252)")
+        }
+        let bom = head.starts(with: TextDecoder.utf8BOM)
+        var position = bom ? 3 : 0
+        var line = 1
+        func starts(_ text: String) -> Bool { head[position...].starts(with: text.utf8) }
+        func skip(past end: String) -> Bool {
+            let terminator = Array(end.utf8)
+            while position < head.count {
+                if head[position...].starts(with: terminator) {
+                    position += terminator.count
+                    return true
+                }
+                if head[position] == 0x0A { line += 1 }
+                position += 1
+            }
+            return false
+        }
+        if starts("<?xml") {
+            let start = position
+            guard skip(past: "?>") else { return }
+            let declaration = String(decoding: head[start..<position], as: UTF8.self)
+            if let match = declaration.firstMatch(of: /encoding\s*=\s*["']([^"']*)["']/) {
+                let declared = String(match.1).lowercased()
+                guard acceptedEncodings.contains(declared) else {
+                    throw OrderFileError(.unsupportedEncoding, line: 1,
+                                         "encoding \"\(match.1)\" is not accepted (UTF-8, ISO-8859-1 or windows-1252)")
+                }
+                if bom, declared != "utf-8" {
+                    throw OrderFileError(.unsupportedEncoding, line: 1,
+                                         "a UTF-8 byte order mark contradicts encoding \"\(match.1)\"")
+                }
+            }
+        }
+        // Whitespace, comments and processing instructions may come before the root element.
+        while position < head.count {
+            let byte = head[position]
+            if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
+                if byte == 0x0A { line += 1 }
+                position += 1
+            } else if starts("<!--") {
+                guard skip(past: "-->") else { return }
+            } else if starts("<?") {
+                guard skip(past: "?>") else { return }
+            } else if starts("<!DOCTYPE") || starts("<!doctype") {
+                throw OrderFileError(.doctypeNotAllowed, line: line, "a DOCTYPE is not allowed in an order file")
+            } else {
+                return
+            }
+        }
+    }
+}
+
+/// CSV order files: `order,pos,date,client,seller,product,quantity,price,note`, one row per
+/// line; consecutive rows with the same order and POS form one order, whose date, client,
+/// seller and note come from its first row.
+enum CSVOrderReader {
+    static let columns = ["order", "pos", "date", "client", "seller", "product", "quantity", "price", "note"]
+
+    static func read(path: String, _ body: (OrderDraft) throws -> Void) throws {
+        guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedCSV, "cannot read the file") }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        fclose(file)
+        if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
+        let text: [UInt8]
+        do {
+            text = try TextDecoder.decodeUTF8OrWindows1252(bytes).text
+        } catch {
+            throw OrderFileError(.unsupportedEncoding, line: error.line, error.message)
+        }
+        bytes = []
+        var reader = CSVReader(utf8: text, delimiter: CSVReader.detectDelimiter(utf8: text))
+        var record = CSVRecord()
+        do {
+            guard try reader.readRecord(into: &record) else { throw OrderFileError(.malformedCSV, line: 1, "no header") }
+            let header = record.fields.map { $0.trimmingBlanks.lowercased() }
+            var index: [String: Int] = [:]
+            for column in columns {
+                guard let position = header.firstIndex(of: column) else {
+                    throw OrderFileError(.malformedCSV, line: 1, "the header has no \(column) column")
+                }
+                index[column] = position
+            }
+            func field(_ name: String) -> String {
+                let position = index[name]!
+                return position < record.fields.count ? record.fields[position] : ""
+            }
+            var current: OrderDraft?
+            while try reader.readRecord(into: &record) {
+                guard record.fields.count == header.count else {
+                    throw OrderFileError(.malformedCSV, line: record.line,
+                                         "\(record.fields.count) fields where the header has \(header.count)")
+                }
+                let id = field("order")
+                let pos = field("pos")
+                if let order = current, order.id != id || order.pos != pos {
+                    try body(order)
+                    current = nil
+                }
+                if current == nil {
+                    current = OrderDraft(id: id, pos: pos, date: field("date"), client: field("client"),
+                                         seller: field("seller"), note: field("note"), line: record.line)
+                }
+                current?.lines.append(OrderDraft.Line(product: field("product"), quantity: field("quantity"),
+                                                      price: field("price"), line: record.line))
+            }
+            if let order = current { try body(order) }
+        } catch let error as CSVError {
+            throw OrderFileError(.malformedCSV, line: error.line, error.message)
+        }
+    }
+}
+
+extension String {
+    fileprivate var trimmingBlanks: String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import PuenteDomain
+import PuenteFormats
+import PuenteTestSupport
+import Testing
+
+@Suite struct OrderFileReaderTests {
+    static let repository = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func read(_ file: URL, maxBytes: Int = 1 << 30) throws -> [OrderDraft] {
+        var orders: [OrderDraft] = []
+        try OrderFileReader.read(path: file.path, maxBytes: maxBytes) { orders.append($0) }
+        return orders
+    }
+
+    func failure(_ file: URL, maxBytes: Int = 1 << 30) -> OrderFileError? {
+        do {
+            _ = try read(file, maxBytes: maxBytes)
+            return nil
+        } catch let error as OrderFileError {
+            return error
+        } catch {
+            return OrderFileError(.malformedXML, "unexpected \(error)")
+        }
+    }
+
+    @Test func theEmbeddedSchemaIsTheOneInDocs() throws {
+        let shipped = try String(contentsOf: Self.repository.appending(path: "docs/schemas/orders.xsd"), encoding: .utf8)
+        #expect(OrdersSchema.text + "\n" == shipped)
+    }
+
+    @Test func readsTheSampleXMLWithLines() throws {
+        let orders = try read(Self.repository.appending(path: "Samples/orders/pedidos-2026-11-28-manana.xml"))
+        #expect(orders.map(\.id) == ["W-10045", "W-10046", "W-10047", "W-10048", "W-10049", "W-10050", "W-10051", "W-10052"])
+        let first = try #require(orders.first)
+        #expect(first.client == "C0001" && first.pos == "9900" && first.seller == "")
+        #expect(first.note == "Entregar por la tarde")
+        #expect(first.line == 4)
+        #expect(first.lines.map(\.line) == [6, 7])
+        #expect(orders[1].seller == "V01")
+    }
+
+    @Test func readsTheSampleCSVGroupingRowsIntoOrders() throws {
+        let orders = try read(Self.repository.appending(path: "Samples/orders/pedidos-2026-11-28-tarde.csv"))
+        #expect(orders.map(\.id) == ["W-10045", "W-10053", "W-10054", "W-10055", "W-10046", "W-10056"])
+        #expect(orders[0].lines.count == 2 && orders[0].date == "2026-11-28T10:15:00-03:00")
+        #expect(orders[1].note == "Dejar en el kiosco, timbre \"B\"")
+        #expect(orders[1].lines.map(\.line) == [4, 5, 6])
+        #expect(orders[3].lines.first?.quantity == "abc")
+    }
+
+    @Test func refusesDoctypesAndNeverReadsEntities() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let secret = try folder.write("secret.txt", "TOP-SECRET")
+        let files = [
+            "file-entity.xml": """
+                <?xml version="1.0"?>
+                <!DOCTYPE orders [ <!ENTITY s SYSTEM "file://\(secret.path)"> ]>
+                <orders version="1"><order id="&s;" pos="9900" date="d" client="c"/></orders>
+                """,
+            "http-entity.xml": """
+                <?xml version="1.0"?>
+                <!DOCTYPE orders [ <!ENTITY s SYSTEM "http://127.0.0.1:9/x"> ]>
+                <orders version="1"><order id="&s;" pos="9900" date="d" client="c"/></orders>
+                """,
+            "external-dtd.xml": """
+                <?xml version="1.0"?>
+                <!DOCTYPE orders SYSTEM "http://127.0.0.1:9/orders.dtd">
+                <orders version="1"/>
+                """,
+            "billion-laughs.xml": """
+                <?xml version="1.0"?>
+                <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+                <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+                <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+                <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+                <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+                <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+                <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+                <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
+                <orders version="1"><order id="&lol9;" pos="9900" date="d" client="c"/></orders>
+                """,
+            "quadratic.xml": "<?xml version=\"1.0\"?>\n<!DOCTYPE orders [<!ENTITY a \"\(String(repeating: "x", count: 50_000))\">]>\n<orders version=\"1\"><order id=\"\(String(repeating: "&a;", count: 5_000))\" pos=\"9900\" date=\"d\" client=\"c\"/></orders>",
+        ]
+        for (name, text) in files {
+            let file = try folder.write(name, text)
+            let start = Date()
+            let error = failure(file)
+            #expect(error?.code == .doctypeNotAllowed, "\(name): \(String(describing: error))")
+            #expect(error?.line == 2, "\(name)")
+            #expect(Date().timeIntervalSince(start) < 5, "\(name) is refused without expanding anything")
+        }
+        // The sample that tries to read /etc/passwd.
+        let sample = failure(Self.repository.appending(path: "Samples/orders/pedido-con-doctype.xml"))
+        #expect(sample?.code == .doctypeNotAllowed)
+    }
+
+    @Test func fileLevelRejections() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        func code(_ name: String, _ bytes: [UInt8], maxBytes: Int = 1 << 30) throws -> OrderFileError? {
+            failure(try folder.write(name, bytes: bytes), maxBytes: maxBytes)
+        }
+        let good = Array("<orders version=\"1\"><order id=\"W\" pos=\"9900\" date=\"d\" client=\"c\"/></orders>".utf8)
+        #expect(try code("ok.xml", good) == nil)
+        #expect(try code("empty.xml", [])?.code == .malformedXML)
+        #expect(try code("empty.csv", [])?.code == .malformedCSV)
+        #expect(try code("broken.xml", Array("<orders version=\"1\"><order id=\"W\"".utf8))?.code == .malformedXML)
+        #expect(try code("two-roots.xml", good + Array("<orders version=\"1\"/>".utf8))?.code == .malformedXML)
+        #expect(try code("unknown.xml", Array("<orders version=\"1\"><pedido/></orders>".utf8))?.code == .schemaViolation)
+        let missing = try code("missing.xml", Array("<orders version=\"1\">\n<order id=\"W\" pos=\"9900\" date=\"d\"/></orders>".utf8))
+        #expect(missing?.code == .schemaViolation && missing?.line == 2)
+        #expect(try code("big.xml", good, maxBytes: 10)?.code == .fileTooLarge)
+        #expect(try code("utf16.xml", [0xFF, 0xFE, 0x3C, 0x00])?.code == .unsupportedEncoding)
+        #expect(try code("ebcdic.xml", Array("<?xml version=\"1.0\" encoding=\"EBCDIC-US\"?><orders version=\"1\"/>".utf8))?.code
+                == .unsupportedEncoding)
+        #expect(try code("bom.xml", [0xEF, 0xBB, 0xBF] + Array("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><orders version=\"1\"/>".utf8))?.code
+                == .unsupportedEncoding, "a BOM that contradicts the declaration")
+        let latin = Array("<?xml version=\"1.0\" encoding=\"windows-1252\"?><orders version=\"1\"><order id=\"W\" pos=\"9900\" date=\"d\" client=\"Pe".utf8)
+            + [0xF1] + Array("a\"/></orders>".utf8)
+        let orders = try read(try folder.write("latin.xml", bytes: latin))
+        #expect(orders.first?.client == "Peña")
+        #expect(try code("quote.csv", Array("order,pos,date,client,seller,product,quantity,price,note\nW,9900,d,c,,P,1,1,\"open\n".utf8))?.code
+                == .malformedCSV)
+        #expect(try code("columns.csv", Array("order,pos,date\nW,9900,d\n".utf8))?.code == .malformedCSV)
+    }
+}
