@@ -124,9 +124,9 @@ public struct OrderValidator {
         self.timezone = timezone
     }
 
-    /// Checks `draft`. `existingContent` is the content of the order already posted with the
-    /// same POS and id, if any.
-    public func check(_ draft: OrderDraft, existingContent: String? = nil) -> OrderVerdict {
+    /// Checks `draft`. `alreadyPosted` is given when an order with the same POS and id was
+    /// already posted: it says whether a content (see `OrderVerdict.content`) is that order's.
+    public func check(_ draft: OrderDraft, alreadyPosted: ((String) -> Bool)? = nil) -> OrderVerdict {
         var reasons: [OrderReason] = []
         func reason(_ code: ReasonCode, line: Int? = nil, product: String? = nil, expected: String? = nil, got: String? = nil) {
             reasons.append(OrderReason(code, line: line ?? draft.line, product: product, expected: expected, got: got))
@@ -191,8 +191,8 @@ public struct OrderValidator {
         }
 
         let content = Self.content(of: draft, moment: moment)
-        if let existingContent {
-            if existingContent == content {
+        if let alreadyPosted {
+            if alreadyPosted(content) {
                 return OrderVerdict(outcome: .duplicate, reasons: [], pos: pos, moment: moment, lines: lines,
                                     total: total, content: content)
             }

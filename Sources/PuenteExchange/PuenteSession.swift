@@ -23,6 +23,10 @@ public struct PuenteSession: Sendable {
         PackageExporter(store: store, configuration: configuration, logger: logger)
     }
 
+    public func orderImporter() -> OrderImporter {
+        OrderImporter(store: store, configuration: configuration, logger: logger)
+    }
+
     public func masterLoader() throws -> MasterLoader {
         MasterLoader(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
                      fingerprint: try PasswordFingerprint.keyFile(for: configuration.database),

@@ -259,6 +259,17 @@ extension BackOfficeStore {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("5-import") { db in
+            try db.execute(sql: """
+                -- A file's work after its commit (publish the ack, move the file) is finished by
+                -- the next run if a crash cut it short: these say what is left and where to.
+                ALTER TABLE processed_files ADD COLUMN source_path TEXT NOT NULL DEFAULT '';
+                ALTER TABLE processed_files ADD COLUMN finished INTEGER NOT NULL DEFAULT 1;
+                CREATE INDEX processed_files_unfinished ON processed_files(finished) WHERE finished = 0;
+                CREATE INDEX orders_source_file ON orders(source_file);
+                CREATE INDEX rejected_orders_file ON rejected_orders(file_id);
+                """)
+        }
         return migrator
     }
 }

@@ -35,6 +35,7 @@ enum Failure {
             }
         case let error as UsageError: (error.message, usage)
         case let error as ExportError: (error.description, usage)
+        case let error as RunLockBusy: (error.description, locked)
         case let error as FileError: (error.description, io)
         case let error as StoreError: (error.description, io)
         case let error as PasswordHashError: (error.description, io)

@@ -114,9 +114,9 @@ struct FakeMasters: OrderMasters {
 
     @Test func duplicatesByContent() {
         let first = validator().check(order(lines: [("P1", "2.5", "1200.00")]))
-        let same = validator().check(order(lines: [("P1", "2.50", "1200")]), existingContent: first.content)
+        let same = validator().check(order(lines: [("P1", "2.50", "1200")]), alreadyPosted: { $0 == first.content })
         #expect(same.outcome == .duplicate)
-        let other = validator().check(order(lines: [("P1", "3", "1200")]), existingContent: first.content)
+        let other = validator().check(order(lines: [("P1", "3", "1200")]), alreadyPosted: { $0 == first.content })
         #expect(other.outcome == .rejected)
         #expect(codes(other) == ["conflicting-duplicate"])
     }

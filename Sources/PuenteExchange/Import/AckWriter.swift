@@ -1,0 +1,80 @@
+import Foundation
+import PuenteDomain
+import PuenteFormats
+
+/// Writes one acknowledgement (`Outbox/acks/NAME.ack.xml`) as the file's orders are checked:
+/// streamed to its temporary name, flushed by `finish()`; the importer publishes it after the
+/// commit. With no final path (a dry run) the bytes go nowhere.
+final class AckWriter {
+    private let output: HashingFileOutput?
+    private let xml: XMLStreamWriter
+    private let file: String
+    private let sha256: String
+    private let processed: String
+    private var started = false
+
+    init(final: URL?, file: String, sha256: String, processed: String) throws {
+        self.file = file
+        self.sha256 = sha256
+        self.processed = processed
+        let output = try final.map { try HashingFileOutput(creating: AtomicFile.temporaryURL(for: $0), hashing: false) }
+        self.output = output
+        xml = try XMLStreamWriter { bytes in try output?.write(bytes) }
+    }
+
+    private func start(rejected: Bool) throws {
+        guard !started else { return }
+        started = true
+        try xml.startDocument()
+        try xml.startElement("ack")
+        try xml.attribute("version", "1")
+        try xml.attribute("file", file)
+        try xml.attribute("sha256", sha256)
+        try xml.attribute("processed", processed)
+        if rejected { try xml.attribute("outcome", "rejected") }
+    }
+
+    /// One order's outcome, number and reasons.
+    func order(_ draft: OrderDraft, _ verdict: OrderVerdict, number: OrderNumber?) throws {
+        try start(rejected: false)
+        try xml.raw("\n  ")
+        try xml.startElement("order")
+        try xml.attribute("id", draft.id)
+        try xml.attribute("pos", draft.pos)
+        try xml.attribute("outcome", verdict.outcome.rawValue)
+        if let number { try xml.attribute("number", number.description) }
+        for reason in verdict.reasons {
+            try xml.raw("\n    ")
+            try xml.startElement("reason")
+            try xml.attribute("code", reason.code.rawValue)
+            try xml.attribute("line", String(reason.line))
+            if let product = reason.product { try xml.attribute("product", product) }
+            if let expected = reason.expected { try xml.attribute("expected", expected) }
+            if let got = reason.got { try xml.attribute("got", got) }
+            try xml.endElement()
+        }
+        if !verdict.reasons.isEmpty { try xml.raw("\n  ") }
+        try xml.endElement()
+    }
+
+    /// The ack of a file that could not be read, then `finish()`.
+    func rejectFile(_ error: OrderFileError) throws {
+        try start(rejected: true)
+        try xml.raw("\n  ")
+        try xml.startElement("reason")
+        try xml.attribute("code", error.code.rawValue)
+        if error.line > 0 { try xml.attribute("line", String(error.line)) }
+        try xml.attribute("message", error.message)
+        try xml.endElement()
+        try finish()
+    }
+
+    /// Ends the document and flushes it to disk under its temporary name.
+    func finish() throws {
+        try start(rejected: false)
+        try xml.raw("\n")
+        try xml.endElement()
+        try xml.endDocument()
+        _ = try output?.close(synchronize: true)
+    }
+}

@@ -1,0 +1,278 @@
+import Foundation
+import GRDB
+import Logging
+import PuenteDomain
+import PuenteFormats
+import PuenteSecurity
+import PuenteStore
+
+/// Points where tests make an import stop, to prove the next run finishes the job.
+public enum ImportStep: String, Sendable {
+    /// The file was read and its orders written; the transaction is not committed.
+    case beforeCommit = "before-commit"
+    /// Committed; the ack is not published and the file not moved.
+    case afterCommit = "after-commit"
+    /// The ack is published; the file is not moved.
+    case afterAck = "after-ack"
+}
+
+/// Takes order files into the back office, each exactly once.
+///
+/// One file is one immediate write transaction: its orders are checked and posted as they
+/// are read, its ack is written beside its final name and flushed, and the file is recorded
+/// (name, size, SHA-256, outcome, where its ack and the file go) before the commit. A file
+/// that turns out unreadable (a schema violation at the end) rolls everything back and is
+/// recorded as rejected instead. Only after the commit is the ack given its name and the file
+/// moved; a crash before that leaves a record marked unfinished, which the next run completes
+/// first. A crash before the commit leaves nothing, and the file is read again.
+public struct OrderImporter: Sendable {
+    let store: BackOfficeStore
+    let configuration: Configuration
+    let logger: Logger
+    /// Test-only: called at each `ImportStep`; throwing (or exiting) there simulates a crash.
+    let faultInjection: (@Sendable (ImportStep) throws -> Void)?
+
+    public init(store: BackOfficeStore, configuration: Configuration, logger: Logger,
+                faultInjection: (@Sendable (ImportStep) throws -> Void)? = nil) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+        self.faultInjection = faultInjection
+    }
+
+    var acksFolder: URL { configuration.outboxPath.appending(path: "acks") }
+
+    /// Imports `files`, or the ready files of the Inbox when nil. In a dry run nothing is
+    /// written, posted, moved or acknowledged.
+    public func run(files: [URL]? = nil, dryRun: Bool = false,
+                    progress: (@Sendable (String, Int) -> Void)? = nil) throws -> ImportReport {
+        var report = ImportReport(dryRun: dryRun)
+        if !dryRun {
+            report.files += try finishInterrupted()
+        }
+        let inbox = configuration.inbox
+        let ready = try files ?? InboxScanner(folder: inbox.path, settleSeconds: inbox.settleSeconds,
+                                              doneMarkers: inbox.doneMarkers).readyFiles()
+        guard !ready.isEmpty else { return report }
+        let masters = try ImportMasters(store: store, sites: Set(configuration.sites.map(\.pos)))
+        let validator = OrderValidator(
+            masters: masters,
+            policy: ValidationPolicy(holdPriceMismatch: configuration.validation.priceMismatch == .hold,
+                                     holdInactiveProduct: configuration.validation.productInactive == .hold,
+                                     priceTolerance: configuration.validation.priceTolerance),
+            timezone: configuration.timezone)
+        if !dryRun { try FileManager.default.createDirectory(at: acksFolder, withIntermediateDirectories: true) }
+        for file in ready {
+            report.files.append(try importFile(file, validator: validator, dryRun: dryRun, progress: progress))
+        }
+        return report
+    }
+
+    // MARK: One file
+
+    private func importFile(_ url: URL, validator: OrderValidator, dryRun: Bool,
+                            progress: (@Sendable (String, Int) -> Void)?) throws -> FileImportReport {
+        let name = url.lastPathComponent
+        let (size, sha256) = try Self.sizeAndHash(of: url)
+        let now = Date()
+        let processed = Timestamp.string(now, in: configuration.timezone)
+        let day = Self.day(now, in: configuration.timezone)
+        var report = FileImportReport(file: name, outcome: "processed")
+        var fileError: OrderFileError?
+
+        let ackPath = dryRun ? nil : try freeAckPath(for: name)
+        try store.database.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
+                let fileID = try BackOfficeStore.recordFile(ProcessedFile(
+                    id: 0, name: name, size: size, sha256: sha256, outcome: "processed", reason: nil, processed: processed,
+                    sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
+                do {
+                    try OrderFileReader.read(path: url.path, maxBytes: configuration.inbox.maxFileMB << 20) { draft in
+                        let verdict = try check(draft, validator: validator, in: db)
+                        var number: OrderNumber?
+                        switch verdict.outcome {
+                        case .accepted, .held:
+                            number = try BackOfficeStore.post(posting(draft, verdict, file: name), at: processed, in: db)
+                        case .rejected:
+                            try BackOfficeStore.recordRejected(
+                                fileID: fileID, pos: Int(draft.pos), webID: draft.id, client: draft.client,
+                                seller: draft.seller.isEmpty ? nil : draft.seller, date: draft.date, line: draft.line,
+                                reasons: Self.json(verdict.reasons), in: db)
+                        case .duplicate:
+                            break
+                        }
+                        try ack.order(draft, verdict, number: number)
+                        report.count(verdict, line: Self.attentionLine(file: name, draft, verdict))
+                        if report.orders % 10_000 == 0 { progress?(name, report.orders) }
+                    }
+                } catch let error as OrderFileError {
+                    fileError = error
+                    return .rollback
+                }
+                let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
+                try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [movedTo.path, fileID])
+                try ack.finish()
+                report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
+                report.movedTo = dryRun ? nil : Self.relative(movedTo, to: configuration.inbox.path)
+                try faultInjection?(.beforeCommit)
+                return dryRun ? .rollback : .commit
+            }
+        }
+
+        if let fileError {
+            report = FileImportReport(file: name, outcome: "rejected")
+            report.reason = fileError.code
+            report.message = fileError.description
+            guard !dryRun, let ackPath else { return report }
+            let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "rejected/\(day)"))
+            try store.database.write { db in
+                let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
+                try ack.rejectFile(fileError)
+                _ = try BackOfficeStore.recordFile(ProcessedFile(
+                    id: 0, name: name, size: size, sha256: sha256, outcome: "rejected", reason: fileError.description,
+                    processed: processed, sourcePath: url.path, movedTo: movedTo.path, ackPath: ackPath.path,
+                    finished: false), in: db)
+                try faultInjection?(.beforeCommit)
+            }
+            report.ack = "acks/" + ackPath.lastPathComponent
+            report.movedTo = Self.relative(movedTo, to: configuration.inbox.path)
+        }
+        guard !dryRun else { return report }
+        try faultInjection?(.afterCommit)
+        for unfinished in try store.unfinishedFiles() where unfinished.sourcePath == url.path {
+            try finish(unfinished)
+        }
+        return report
+    }
+
+    private func check(_ draft: OrderDraft, validator: OrderValidator, in db: Database) throws -> OrderVerdict {
+        var existing: String?
+        if let pos = Int(draft.pos) {
+            existing = try BackOfficeStore.postedContentHash(pos: pos, webID: draft.id, in: db)
+        }
+        guard let existing else { return validator.check(draft) }
+        return validator.check(draft, alreadyPosted: { Self.hash($0) == existing })
+    }
+
+    private func posting(_ draft: OrderDraft, _ verdict: OrderVerdict, file: String) -> OrderPosting {
+        OrderPosting(pos: verdict.pos!, webID: draft.id, status: verdict.outcome == .held ? .held : .pending,
+                     date: verdict.moment?.text ?? draft.date, client: draft.client,
+                     seller: draft.seller.isEmpty ? nil : draft.seller, note: draft.note, total: verdict.total,
+                     contentHash: Self.hash(verdict.content), sourceFile: file, sourceLine: draft.line, lines: verdict.lines)
+    }
+
+    // MARK: After the commit
+
+    /// Publishes the ack and moves the file of a committed record, then marks it finished.
+    /// Each step checks what is already done, so it can be repeated after a crash.
+    private func finish(_ file: ProcessedFile) throws {
+        if !file.ackPath.isEmpty {
+            let final = URL(filePath: file.ackPath)
+            let temporary = AtomicFile.temporaryURL(for: final)
+            if !FileManager.default.fileExists(atPath: final.path), FileManager.default.fileExists(atPath: temporary.path) {
+                try AtomicFile.publish(temporary, as: final)
+            }
+        }
+        try faultInjection?(.afterAck)
+        let source = URL(filePath: file.sourcePath)
+        let target = URL(filePath: file.movedTo)
+        if !file.movedTo.isEmpty, FileManager.default.fileExists(atPath: source.path),
+           (try? Self.sizeAndHash(of: source).sha256) == file.sha256 {
+            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            if file.outcome == "rejected" {
+                let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
+                try Data("\(file.name): \(file.reason ?? "rejected")\n".utf8).write(to: reason)
+            }
+            try FileManager.default.moveItem(at: source, to: target)
+            // The done marker has served its purpose.
+            try? FileManager.default.removeItem(at: source.deletingLastPathComponent().appending(path: file.name + ".done"))
+        }
+        try store.markFinished(fileID: file.id)
+    }
+
+    /// Completes what crashed runs left between a commit and the end of a file's work.
+    private func finishInterrupted() throws -> [FileImportReport] {
+        try store.unfinishedFiles().map { file in
+            try finish(file)
+            logger.warning("import: \(file.name) was committed by an interrupted run; its ack and move are done now")
+            var report = FileImportReport(file: file.name, outcome: "finished")
+            report.ack = file.ackPath.isEmpty ? nil : "acks/" + URL(filePath: file.ackPath).lastPathComponent
+            report.movedTo = Self.relative(URL(filePath: file.movedTo), to: configuration.inbox.path)
+            return report
+        }
+    }
+
+    // MARK: Names and helpers
+
+    /// `Outbox/acks/NAME.ack.xml`, or `NAME.2.ack.xml`… when that name is taken or promised.
+    private func freeAckPath(for name: String) throws -> URL {
+        let promised = try store.promisedAckPaths()
+        var counter = 1
+        while true {
+            let candidate = acksFolder.appending(path: counter == 1 ? "\(name).ack.xml" : "\(name).\(counter).ack.xml")
+            if !FileManager.default.fileExists(atPath: candidate.path), !promised.contains(candidate.path) {
+                return candidate
+            }
+            counter += 1
+        }
+    }
+
+    /// `FOLDER/NAME`, or `FOLDER/BASE-2.EXT`… when a file of that name is already there.
+    static func destination(for file: URL, in folder: URL) -> URL {
+        let name = file.lastPathComponent
+        var candidate = folder.appending(path: name)
+        var counter = 2
+        let ext = file.pathExtension
+        let base = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
+        while FileManager.default.fileExists(atPath: candidate.path) {
+            candidate = folder.appending(path: ext.isEmpty ? "\(base)-\(counter)" : "\(base)-\(counter).\(ext)")
+            counter += 1
+        }
+        return candidate
+    }
+
+    static func relative(_ url: URL, to folder: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let base = folder.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+    }
+
+    static func day(_ date: Date, in timezone: TimeZone) -> String {
+        String(Timestamp.string(date, in: timezone).prefix(10))
+    }
+
+    static func sizeAndHash(of url: URL) throws -> (size: Int64, sha256: String) {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileError.system("read", url.path) }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var size: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { throw FileError.system("read", url.path) }
+            if count == 0 { break }
+            buffer.withUnsafeBufferPointer { hasher.update(UnsafeBufferPointer(rebasing: $0[0..<count])) }
+            size += Int64(count)
+        }
+        return (size, hasher.finalize().hexString)
+    }
+
+    static func hash(_ content: String) -> String { SHA256.hash(Array(content.utf8)).hexString }
+
+    static func json(_ reasons: [OrderReason]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? String(decoding: encoder.encode(reasons), as: UTF8.self)) ?? "[]"
+    }
+
+    /// `orders-1.xml line 14, order W-10046: held: price-mismatch for P01234 (list 1200.00, got 1234.50)`.
+    static func attentionLine(file: String, _ draft: OrderDraft, _ verdict: OrderVerdict) -> String? {
+        guard verdict.outcome == .held || verdict.outcome == .rejected else { return nil }
+        let reasons = verdict.reasons.map { reason in
+            reason.line != draft.line ? "line \(reason.line) \(reason.summary)" : reason.summary
+        }
+        return "\(file) line \(draft.line), order \(draft.id): \(verdict.outcome.rawValue): \(reasons.joined(separator: "; "))"
+    }
+}

@@ -1,0 +1,255 @@
+import Foundation
+import GRDB
+import PuenteDomain
+
+/// The back office as the order validator sees it during one import: clients, sellers and
+/// products in memory, prices in a compact table (a million prices take 8 bytes each), and
+/// what a site was shown read from the store when a price does not match.
+public final class ImportMasters: OrderMasters, @unchecked Sendable {
+    // @unchecked: filled once in init, read-only afterwards.
+    private let sites: Set<Int>
+    private let clients: [String: ClientFacts]
+    private let sellers: [String: SellerFacts]
+    private let products: [String: (index: Int32, active: Bool)]
+    /// Per price list, the price of each product by its index (`Int64.min`: not on the list).
+    private let prices: [String: [Int64]]
+    private let store: BackOfficeStore
+
+    /// Reads the masters as they are now (call at the start of an import).
+    public init(store: BackOfficeStore, sites: Set<Int>) throws {
+        self.store = store
+        self.sites = sites
+        (clients, sellers, products, prices) = try store.database.read { db in
+            var clients: [String: ClientFacts] = [:]
+            let clientRows = try Row.fetchCursor(db, sql: "SELECT code, active, password_hash <> '', price_list, seller FROM clients")
+            while let row = try clientRows.next() {
+                clients[row[0]] = ClientFacts(active: row[1], webEnabled: row[2], priceList: row[3], seller: row[4])
+            }
+            var sellers: [String: SellerFacts] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT code, active, password_hash <> '' FROM sellers") {
+                sellers[row[0]] = SellerFacts(active: row[1], webEnabled: row[2])
+            }
+            var products: [String: (index: Int32, active: Bool)] = [:]
+            let productRows = try Row.fetchCursor(db, sql: "SELECT code, active FROM products ORDER BY code")
+            while let row = try productRows.next() {
+                products[row[0]] = (Int32(products.count), row[1])
+            }
+            var prices: [String: [Int64]] = [:]
+            let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists")
+            for list in lists { prices[list] = [Int64](repeating: .min, count: products.count) }
+            let priceRows = try Row.fetchCursor(db, sql: "SELECT price_list, product, price FROM prices WHERE active = 1")
+            var currentList = ""
+            var table: [Int64] = []
+            while let row = try priceRows.next() {
+                let list: String = row[0]
+                if list != currentList {
+                    if !currentList.isEmpty { prices[currentList] = table }
+                    currentList = list
+                    table = prices[list] ?? [Int64](repeating: .min, count: products.count)
+                }
+                if let product = products[row[1] as String] { table[Int(product.index)] = row[2] }
+            }
+            if !currentList.isEmpty { prices[currentList] = table }
+            return (clients, sellers, products, prices)
+        }
+    }
+
+    public func isSite(_ pos: Int) -> Bool { sites.contains(pos) }
+    public func client(_ code: String) -> ClientFacts? { clients[code] }
+    public func seller(_ code: String) -> SellerFacts? { sellers[code] }
+    public func productIsActive(_ code: String) -> Bool? { products[code]?.active }
+
+    public func listPrice(_ priceList: String, _ product: String) -> Money? {
+        guard let index = products[product]?.index, let price = prices[priceList]?[Int(index)], price != .min else { return nil }
+        return Money(units: price)
+    }
+
+    public func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) -> Money? {
+        (try? store.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment)).flatMap { $0 }
+            .map(Money.init(units:))
+    }
+}
+
+/// An order to post, as checked.
+public struct OrderPosting: Sendable {
+    public var pos: Int
+    public var webID: String
+    public var status: OrderStatus
+    public var date: String
+    public var client: String
+    public var seller: String?
+    public var note: String
+    public var total: Money
+    public var contentHash: String
+    public var sourceFile: String
+    public var sourceLine: Int
+    public var lines: [OrderVerdict.Line]
+
+    public init(pos: Int, webID: String, status: OrderStatus, date: String, client: String, seller: String?, note: String,
+                total: Money, contentHash: String, sourceFile: String, sourceLine: Int, lines: [OrderVerdict.Line]) {
+        self.pos = pos
+        self.webID = webID
+        self.status = status
+        self.date = date
+        self.client = client
+        self.seller = seller
+        self.note = note
+        self.total = total
+        self.contentHash = contentHash
+        self.sourceFile = sourceFile
+        self.sourceLine = sourceLine
+        self.lines = lines
+    }
+}
+
+/// An Inbox file the store has taken, and what is left to do with it after its commit.
+public struct ProcessedFile: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var size: Int64
+    public var sha256: String
+    /// `processed` or `rejected`.
+    public var outcome: String
+    public var reason: String?
+    public var processed: String
+    /// Where the file was when it was taken.
+    public var sourcePath: String
+    /// Where it goes (`Inbox/processed/DATE/NAME` or `Inbox/rejected/DATE/NAME`).
+    public var movedTo: String
+    /// The ack's final path.
+    public var ackPath: String
+    public var finished: Bool
+
+    public init(id: Int64, name: String, size: Int64, sha256: String, outcome: String, reason: String?, processed: String,
+                sourcePath: String, movedTo: String, ackPath: String, finished: Bool) {
+        self.id = id
+        self.name = name
+        self.size = size
+        self.sha256 = sha256
+        self.outcome = outcome
+        self.reason = reason
+        self.processed = processed
+        self.sourcePath = sourcePath
+        self.movedTo = movedTo
+        self.ackPath = ackPath
+        self.finished = finished
+    }
+}
+
+extension BackOfficeStore {
+    /// The content hash of the order already posted with this POS and id, if any.
+    public static func postedContentHash(pos: Int, webID: String, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT content_hash FROM orders WHERE pos = ? AND web_id = ?", arguments: [pos, webID])
+    }
+
+    /// Posts an accepted or held order with the next number of its POS, its lines and the
+    /// first entry of its status history; returns the number.
+    public static func post(_ order: OrderPosting, at moment: String, in db: Database) throws -> OrderNumber {
+        try db.execute(sql: """
+            INSERT INTO order_sequences(pos, last_number) VALUES (?, 1)
+            ON CONFLICT(pos) DO UPDATE SET last_number = last_number + 1
+            """, arguments: [order.pos])
+        let number = try Int.fetchOne(db, sql: "SELECT last_number FROM order_sequences WHERE pos = ?", arguments: [order.pos])!
+        let sequence = try nextChangeSequence(db)
+        try db.execute(sql: """
+            INSERT INTO orders(pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
+                               source_file, source_line, created, change_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [order.pos, number, order.webID, order.status.rawValue, order.date, order.client, order.seller,
+                             order.note, order.total.units, order.contentHash, order.sourceFile, order.sourceLine, moment,
+                             sequence])
+        let id = db.lastInsertedRowID
+        let insertLine = try db.cachedStatement(sql: """
+            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (index, line) in order.lines.enumerated() {
+            try insertLine.execute(arguments: [id, index + 1, line.product, line.quantity.units, line.price.units,
+                                               line.listPrice?.units, line.amount.units, line.line])
+        }
+        try db.execute(sql: """
+            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq)
+            VALUES (?, NULL, ?, ?, 'import', ?, ?)
+            """, arguments: [id, order.status.rawValue, moment, order.sourceFile, sequence])
+        return OrderNumber(pos: order.pos, sequence: number)
+    }
+
+    /// Records a file as taken, with what is left to do after the commit.
+    public static func recordFile(_ file: ProcessedFile, in db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO processed_files(name, size, sha256, outcome, reason, processed, source_path, moved_to, ack_name, finished)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [file.name, file.size, file.sha256, file.outcome, file.reason, file.processed,
+                             file.sourcePath, file.movedTo, file.ackPath, file.finished])
+        return db.lastInsertedRowID
+    }
+
+    /// Keeps a rejected order with its reasons (JSON) for the reports.
+    public static func recordRejected(
+        fileID: Int64, pos: Int?, webID: String, client: String, seller: String?, date: String, line: Int,
+        reasons: String, in db: Database
+    ) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [fileID, pos, webID, client, seller, date, line, reasons])
+    }
+
+    /// Files whose work after the commit is not known to be done.
+    public func unfinishedFiles() throws -> [ProcessedFile] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, name, size, sha256, outcome, reason, processed, source_path, moved_to, ack_name, finished
+                FROM processed_files WHERE finished = 0 ORDER BY id
+                """).map { row in
+                ProcessedFile(id: row[0], name: row[1], size: row[2], sha256: row[3], outcome: row[4], reason: row[5],
+                              processed: row[6], sourcePath: row[7], movedTo: row[8] ?? "", ackPath: row[9] ?? "",
+                              finished: row[10])
+            }
+        }
+    }
+
+    public func markFinished(fileID: Int64) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE processed_files SET finished = 1 WHERE id = ?", arguments: [fileID])
+        }
+    }
+
+    /// Ack paths already promised to files whose work is unfinished.
+    public func promisedAckPaths() throws -> Set<String> {
+        try database.read { db in Set(try String.fetchAll(db, sql: "SELECT ack_name FROM processed_files WHERE finished = 0")) }
+    }
+}
+
+/// A posted order as reports show it.
+public struct OrderSummary: Codable, Sendable, Equatable {
+    public var number: String
+    public var order: String
+    public var pos: Int
+    public var date: String
+    public var client: String
+    public var clientName: String
+    public var seller: String?
+    public var status: String
+    public var lines: Int
+    /// The total with a decimal point and two decimals (`12345.60`).
+    public var total: String
+}
+
+extension BackOfficeStore {
+    /// Every posted order (held, pending and later), by number.
+    public func orderSummaries() throws -> [OrderSummary] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT o.pos, o.number, o.web_id, o.order_date, o.client, ifnull(c.name, ''), o.seller, o.status,
+                       (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id), o.total
+                FROM orders o LEFT JOIN clients c ON c.code = o.client
+                ORDER BY o.pos, o.number
+                """).map { row in
+                OrderSummary(number: OrderNumber(pos: row[0], sequence: row[1]).description, order: row[2], pos: row[0],
+                             date: row[3], client: row[4], clientName: row[5], seller: row[6], status: row[7],
+                             lines: row[8], total: Money(units: row[9]).formatted(minimumFractionDigits: 2))
+            }
+        }
+    }
+}

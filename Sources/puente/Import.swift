@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import PuenteExchange
+
+extension Puente {
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take the order files of the Inbox (or the files named) into the back office.",
+            discussion: """
+                Good orders are posted as pending, doubtful ones as held, bad ones rejected with \
+                their reasons; each file gets an ack in Outbox/acks/ and moves to \
+                Inbox/processed/DATE/ (or Inbox/rejected/DATE/ when it cannot be read at all). \
+                Exit 65 when an order was held or rejected or a file rejected; 75 when another \
+                run holds the lock.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Flag(help: "Read and check everything, print what would happen; post, move and write nothing.")
+        var dryRun = false
+
+        @Argument(help: "Order files to take as they are (default: the ready files of the Inbox).")
+        var files: [String] = []
+
+        func run() throws {
+            let context = try global.makeContext()
+            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            let urls = files.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
+            for url in urls where !FileManager.default.fileExists(atPath: url.path) {
+                FileHandle.standardError.write(Data("puente: \(url.path) does not exist\n".utf8))
+                throw Failure.usage
+            }
+            let showProgress = !global.quiet && !global.json && isatty(STDERR_FILENO) == 1
+            // A dry run writes nothing, not even the lock file.
+            let lock: RunLock? = dryRun ? nil : try Failure.guarding { try RunLock(database: context.configuration.database) }
+            var progress: (@Sendable (String, Int) -> Void)?
+            if showProgress {
+                progress = { @Sendable file, orders in
+                    FileHandle.standardError.write(Data("\r\(file): \(orders) orders…".utf8))
+                }
+            }
+            let importer = session.orderImporter()
+            let report = try Failure.guarding {
+                try importer.run(files: urls.isEmpty ? nil : urls, dryRun: dryRun, progress: progress)
+            }
+            withExtendedLifetime(lock) {}
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            context.say(ImportSummary.text(report))
+            try context.printJSON(ImportSummary.JSON(report))
+            if report.needsAttention { throw Failure.needsAttention }
+        }
+    }
+}
+
+/// The human and JSON summaries of an import.
+enum ImportSummary {
+    struct JSON: Encodable {
+        let dryRun: Bool
+        let files: [FileImportReport]
+        let outcomes: [String: Int]
+        let reasons: [String: Int]
+        let needsAttention: Bool
+
+        init(_ report: ImportReport) {
+            dryRun = report.dryRun
+            files = report.files
+            outcomes = report.outcomes
+            reasons = report.reasons
+            needsAttention = report.needsAttention
+        }
+    }
+
+    static let outcomeOrder = ["accepted", "held", "rejected", "duplicate"]
+
+    static func counts(_ outcomes: [String: Int]) -> String {
+        outcomeOrder.map { "\(outcomes[$0] ?? 0) \($0)" }.joined(separator: ", ")
+    }
+
+    static func text(_ report: ImportReport) -> String {
+        var lines: [String] = []
+        if report.files.isEmpty { lines.append("Nothing to import: no ready order file in the Inbox.") }
+        for file in report.files {
+            let whereTo = [file.movedTo.map { "moved to Inbox/\($0)" }, file.ack.map { "ack Outbox/\($0)" }]
+                .compactMap { $0 }.joined(separator: ", ")
+            let suffix = whereTo.isEmpty ? "" : " (\(whereTo))"
+            switch file.outcome {
+            case "rejected":
+                lines.append("\(file.file): file rejected: \(file.message ?? "")\(suffix)")
+            case "finished":
+                lines.append("\(file.file): committed by an interrupted run, finished now\(suffix)")
+            default:
+                lines.append("\(file.file): \(MastersSummary.plural(file.orders, "order")): \(counts(file.outcomes))\(suffix)")
+                for line in file.attention { lines.append("  " + line) }
+                if file.attentionNotShown > 0 {
+                    lines.append("  … and \(file.attentionNotShown) more held or rejected (see the ack)")
+                }
+            }
+        }
+        if report.files.count > 1 || !report.reasons.isEmpty {
+            let rejectedFiles = report.files.filter { $0.outcome == "rejected" }.count
+            var total = "Total: \(MastersSummary.plural(report.files.count, "file"))"
+            if rejectedFiles > 0 { total += " (\(rejectedFiles) rejected)" }
+            total += "; orders: \(counts(report.outcomes))"
+            lines.append(total)
+            if !report.reasons.isEmpty {
+                lines.append("Reasons: " + report.reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                    .joined(separator: ", "))
+            }
+        }
+        if report.dryRun { lines.append("Dry run: nothing was posted, moved or acknowledged.") }
+        return lines.joined(separator: "\n")
+    }
+}
