@@ -61,16 +61,44 @@ public struct OrderImporter: Sendable {
                                      holdInactiveProduct: configuration.validation.productInactive == .hold,
                                      priceTolerance: configuration.validation.priceTolerance),
             timezone: configuration.timezone)
-        if !dryRun { try FileManager.default.createDirectory(at: acksFolder, withIntermediateDirectories: true) }
+        if dryRun {
+            // One transaction for all the files, rolled back at the end: each file sees what
+            // the files before it would have posted, as in the real run.
+            try store.database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for file in ready {
+                        report.files.append(try importFile(file, validator: validator, dryRun: true, in: db, progress: progress))
+                    }
+                    return .rollback
+                }
+            }
+            return report
+        }
+        try FileManager.default.createDirectory(at: acksFolder, withIntermediateDirectories: true)
         for file in ready {
-            report.files.append(try importFile(file, validator: validator, dryRun: dryRun, progress: progress))
+            var fileReport: FileImportReport?
+            try store.database.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    fileReport = try importFile(file, validator: validator, dryRun: false, in: db, progress: progress)
+                    try faultInjection?(.beforeCommit)
+                    return .commit
+                }
+            }
+            try faultInjection?(.afterCommit)
+            for unfinished in try store.unfinishedFiles() where unfinished.sourcePath == file.path {
+                try finish(unfinished)
+            }
+            report.files.append(fileReport!)
         }
         return report
     }
 
     // MARK: One file
 
-    private func importFile(_ url: URL, validator: OrderValidator, dryRun: Bool,
+    /// Reads, checks and posts one file inside the caller's transaction (a savepoint of its
+    /// own, undone if the file turns out unreadable, which is then recorded as rejected), and
+    /// records what is left to do after the commit.
+    private func importFile(_ url: URL, validator: OrderValidator, dryRun: Bool, in db: Database,
                             progress: (@Sendable (String, Int) -> Void)?) throws -> FileImportReport {
         let name = url.lastPathComponent
         let (size, sha256) = try Self.sizeAndHash(of: url)
@@ -79,69 +107,57 @@ public struct OrderImporter: Sendable {
         let day = Self.day(now, in: configuration.timezone)
         var report = FileImportReport(file: name, outcome: "processed")
         var fileError: OrderFileError?
-
         let ackPath = dryRun ? nil : try freeAckPath(for: name)
-        try store.database.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
-                let fileID = try BackOfficeStore.recordFile(ProcessedFile(
-                    id: 0, name: name, size: size, sha256: sha256, outcome: "processed", reason: nil, processed: processed,
-                    sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
-                do {
-                    try OrderFileReader.read(path: url.path, maxBytes: configuration.inbox.maxFileMB << 20) { draft in
-                        let verdict = try check(draft, validator: validator, in: db)
-                        var number: OrderNumber?
-                        switch verdict.outcome {
-                        case .accepted, .held:
-                            number = try BackOfficeStore.post(posting(draft, verdict, file: name), at: processed, in: db)
-                        case .rejected:
-                            try BackOfficeStore.recordRejected(
-                                fileID: fileID, pos: Int(draft.pos), webID: draft.id, client: draft.client,
-                                seller: draft.seller.isEmpty ? nil : draft.seller, date: draft.date, line: draft.line,
-                                reasons: Self.json(verdict.reasons), in: db)
-                        case .duplicate:
-                            break
-                        }
-                        try ack.order(draft, verdict, number: number)
-                        report.count(verdict, line: Self.attentionLine(file: name, draft, verdict))
-                        if report.orders % 10_000 == 0 { progress?(name, report.orders) }
+
+        try db.inSavepoint {
+            let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
+            let fileID = try BackOfficeStore.recordFile(ProcessedFile(
+                id: 0, name: name, size: size, sha256: sha256, outcome: "processed", reason: nil, processed: processed,
+                sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
+            do {
+                try OrderFileReader.read(path: url.path, maxBytes: configuration.inbox.maxFileMB << 20) { draft in
+                    let verdict = try check(draft, validator: validator, in: db)
+                    var number: OrderNumber?
+                    switch verdict.outcome {
+                    case .accepted, .held:
+                        number = try BackOfficeStore.post(posting(draft, verdict, file: name), at: processed, in: db)
+                    case .rejected:
+                        try BackOfficeStore.recordRejected(
+                            fileID: fileID, pos: Int(draft.pos), webID: draft.id, client: draft.client,
+                            seller: draft.seller.isEmpty ? nil : draft.seller, date: draft.date, line: draft.line,
+                            reasons: Self.json(verdict.reasons), in: db)
+                    case .duplicate:
+                        break
                     }
-                } catch let error as OrderFileError {
-                    fileError = error
-                    return .rollback
+                    try ack.order(draft, verdict, number: number)
+                    report.count(verdict, line: Self.attentionLine(file: name, draft, verdict))
+                    if report.orders % 10_000 == 0 { progress?(name, report.orders) }
                 }
-                let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
-                try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [movedTo.path, fileID])
-                try ack.finish()
-                report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
-                report.movedTo = dryRun ? nil : Self.relative(movedTo, to: configuration.inbox.path)
-                try faultInjection?(.beforeCommit)
-                return dryRun ? .rollback : .commit
+            } catch let error as OrderFileError {
+                fileError = error
+                return .rollback
             }
+            let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
+            try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [movedTo.path, fileID])
+            try ack.finish()
+            report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
+            report.movedTo = dryRun ? nil : Self.relative(movedTo, to: configuration.inbox.path)
+            return .commit
         }
 
         if let fileError {
             report = FileImportReport(file: name, outcome: "rejected")
             report.reason = fileError.code
             report.message = fileError.description
-            guard !dryRun, let ackPath else { return report }
             let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "rejected/\(day)"))
-            try store.database.write { db in
-                let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
-                try ack.rejectFile(fileError)
-                _ = try BackOfficeStore.recordFile(ProcessedFile(
-                    id: 0, name: name, size: size, sha256: sha256, outcome: "rejected", reason: fileError.description,
-                    processed: processed, sourcePath: url.path, movedTo: movedTo.path, ackPath: ackPath.path,
-                    finished: false), in: db)
-                try faultInjection?(.beforeCommit)
-            }
-            report.ack = "acks/" + ackPath.lastPathComponent
-            report.movedTo = Self.relative(movedTo, to: configuration.inbox.path)
-        }
-        guard !dryRun else { return report }
-        try faultInjection?(.afterCommit)
-        for unfinished in try store.unfinishedFiles() where unfinished.sourcePath == url.path {
-            try finish(unfinished)
+            let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
+            try ack.rejectFile(fileError)
+            _ = try BackOfficeStore.recordFile(ProcessedFile(
+                id: 0, name: name, size: size, sha256: sha256, outcome: "rejected", reason: fileError.description,
+                processed: processed, sourcePath: url.path, movedTo: movedTo.path, ackPath: ackPath?.path ?? "",
+                finished: false), in: db)
+            report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
+            report.movedTo = dryRun ? nil : Self.relative(movedTo, to: configuration.inbox.path)
         }
         return report
     }
