@@ -7,6 +7,7 @@ public struct DemoOutcome: Codable, Sendable {
     public var masters: MasterLoadReport
     public var webClients: Int
     public var webSellers: Int
+    public var importReport: ImportReport
     public var export: ExportReport
 }
 
@@ -20,27 +21,42 @@ public struct DemoRun {
         self.logger = logger
     }
 
+    /// Runs the demo on `samples` (the repository's `Samples/`: `masters/` and `orders/`).
     public func run(samples: URL) throws -> DemoOutcome {
         // A fresh store: the old one, its WAL files and its fingerprint key go.
         for suffix in ["", "-wal", "-shm", ".key"] {
             let url = URL(filePath: configuration.database.path + suffix)
             if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
         }
-        // The packages of the previous demo belong to the store just removed.
-        for site in configuration.sites {
-            let folder = configuration.outboxPath.appending(path: String(site.pos))
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            for name in names where name.hasPrefix("puente-") || name.hasPrefix(".puente-") {
-                try FileManager.default.removeItem(at: folder.appending(path: name))
-            }
+        // What the previous demo left in the Inbox and Outbox belongs to the store just removed.
+        var leftovers = configuration.sites.map { configuration.outboxPath.appending(path: String($0.pos)) }
+        leftovers += [configuration.outboxPath.appending(path: "acks"),
+                      configuration.inbox.path.appending(path: "processed"), configuration.inbox.path.appending(path: "rejected")]
+        for folder in leftovers where FileManager.default.fileExists(atPath: folder.path) {
+            try FileManager.default.removeItem(at: folder)
         }
         let session = try PuenteSession(configuration: configuration, logger: logger)
-        let masters = try session.masterLoader().load(paths: [samples])
+        let masters = try session.masterLoader().load(paths: [samples.appending(path: "masters")])
         let (clients, sellers) = try session.store.database.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM clients WHERE active = 1 AND password_hash <> ''") ?? 0,
              try Int.fetchOne(db, sql: "SELECT count(*) FROM sellers WHERE active = 1 AND password_hash <> ''") ?? 0)
         }
+        // The site drops its order files into the Inbox; they are taken as named, at once.
+        try FileManager.default.createDirectory(at: configuration.inbox.path, withIntermediateDirectories: true)
+        var dropped: [URL] = []
+        let orders = samples.appending(path: "orders")
+        for name in try FileManager.default.contentsOfDirectory(atPath: orders.path).sorted()
+        where InboxScanner.isCandidate(name) {
+            let target = configuration.inbox.path.appending(path: name)
+            try? FileManager.default.removeItem(at: target)
+            try FileManager.default.copyItem(at: orders.appending(path: name), to: target)
+            dropped.append(target)
+        }
+        let lock = try RunLock(database: configuration.database)
+        let importReport = try session.orderImporter().run(files: dropped)
+        withExtendedLifetime(lock) {}
         let export = try session.packageExporter().export()
-        return DemoOutcome(masters: masters, webClients: clients, webSellers: sellers, export: export)
+        return DemoOutcome(masters: masters, webClients: clients, webSellers: sellers, importReport: importReport,
+                           export: export)
     }
 }

@@ -8,17 +8,18 @@ extension Puente {
             abstract: "Run a whole cycle on the sample data of this repository.",
             discussion: """
                 Run from the repository root: makes a fresh puente.sqlite here, loads \
-                Samples/masters/, exports a package per site into Outbox/, and tells what \
-                happened and what to try next.
+                Samples/masters/, drops Samples/orders/ into Inbox/ and imports them, exports a \
+                package per site into Outbox/, and tells what happened and what to try next.
                 """)
 
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let context = try global.makeContext()
-            let samples = context.workingDirectory.appending(path: "Samples/masters")
-            guard FileManager.default.fileExists(atPath: samples.path) else {
-                FileHandle.standardError.write(Data("puente: no Samples/masters here: run the demo from the repository root\n".utf8))
+            let samples = context.workingDirectory.appending(path: "Samples")
+            guard FileManager.default.fileExists(atPath: samples.appending(path: "masters").path),
+                  FileManager.default.fileExists(atPath: samples.appending(path: "orders").path) else {
+                FileHandle.standardError.write(Data("puente: no Samples/masters and Samples/orders here: run the demo from the repository root\n".utf8))
                 throw Failure.usage
             }
             let outcome = try Failure.guarding { try DemoRun(configuration: context.configuration, logger: context.logger).run(samples: samples) }
@@ -39,12 +40,17 @@ enum DemoSummary {
             2. Loaded the back office's dumps from Samples/masters/:
             \(MastersSummary.text(outcome.masters).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
                Web-enabled: \(outcome.webClients) clients and \(outcome.webSellers) sellers (passwords kept only as bcrypt hashes).
-            3. Exported what each web site needs:
+            3. Dropped Samples/orders/ into the Inbox and imported it (what each order shows is in Samples/README.md):
+            \(ImportSummary.text(outcome.importReport).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+               Accepted orders are pending in the back office, held ones wait for a person, rejected
+               ones are kept with their reasons; each file has an ack for the site in Outbox/acks/.
+            4. Exported what each web site needs (its orders' status included):
             \(ExportSummary.text(outcome.export).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
                Each package holds manifest.xml (record counts and SHA-256 of every file) and each
                set as XML and CSV; docs/site-packages.md tells the site's developers how to apply it.
 
             Try next:
+              swift run puente report orders
               unzip -l \(packages)
               swift run puente export      # nothing changed: no new package
               swift run puente masters load Samples/masters   # loading again changes nothing

@@ -126,15 +126,14 @@ import Testing
 }
 
 @Suite struct DemoTests {
-    /// The repository's Samples/masters, found from this source file.
+    /// The repository's Samples/, found from this source file.
     static let samples = URL(filePath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appending(path: "Samples/masters")
+        .deletingLastPathComponent().deletingLastPathComponent().appending(path: "Samples")
 
     @Test func demoLoadsTheSamplesIntoAFreshStoreAndExitsZero() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try FileManager.default.createDirectory(at: folder.url.appending(path: "Samples"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.samples, to: folder.url.appending(path: "Samples/masters"))
+        try FileManager.default.copyItem(at: Self.samples, to: folder.url.appending(path: "Samples"))
         try folder.write("puente.toml", "[security]\nbcrypt_cost = 4\n")
         try folder.write("puente.sqlite", "an old store that the demo must replace")
 
@@ -144,7 +143,10 @@ import Testing
         #expect(run.stdout.contains("prices.csv (UTF-8): 187 added"))
         #expect(run.stdout.contains("Web-enabled: 19 clients and 3 sellers"))
         #expect(run.stdout.contains("site 9900: Outbox/9900/puente-9900-000001-full.zip (full)"))
-        #expect(run.stdout.contains("22 clients, 3 sellers, 14 seller_clients, 59 products, 3 price_lists, 187 prices"))
+        #expect(run.stdout.contains("22 clients, 3 sellers, 14 seller_clients, 59 products, 3 price_lists, 187 prices, 5 order_status"))
+        #expect(run.stdout.contains("pedidos-2026-11-28-manana.xml: 8 orders: 1 accepted, 2 held, 5 rejected, 0 duplicate"))
+        #expect(run.stdout.contains("pedido-con-doctype.xml: file rejected: doctype-not-allowed"))
+        #expect(run.stdout.contains("Total: 3 files (1 rejected); orders: 3 accepted, 2 held, 8 rejected, 1 duplicate"))
         #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "Outbox/9900/puente-9900-000001-full.zip").path))
         // A second demo starts over: a fresh store and a fresh first package, nothing overwritten by accident.
         let second = try PuenteProcess.run(["demo"], in: folder.url)
@@ -162,5 +164,141 @@ import Testing
         let run = try PuenteProcess.run(["demo"], in: folder.url)
         #expect(run.status == 64)
         #expect(run.stderr.contains("run the demo from the repository root"))
+    }
+}
+
+/// `puente import` and `puente report orders` as the scheduled job and the admin run them.
+@Suite struct ImportCommandTests {
+    func prepared() throws -> TemporaryFolder {
+        let folder = try TemporaryFolder()
+        try folder.write("puente.toml", "[security]\nbcrypt_cost = 4\n\n[inbox]\nsettle_seconds = 0\n")
+        let load = try PuenteProcess.run(["masters", "load", DemoTests.samples.appending(path: "masters").path], in: folder.url)
+        #expect(load.status == 0, "\(load.stderr)")
+        return folder
+    }
+
+    func drop(_ sample: String, into folder: TemporaryFolder) throws {
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: DemoTests.samples.appending(path: "orders/\(sample)"),
+                                         to: folder.url.appending(path: "Inbox/\(sample)"))
+    }
+
+    @Test func importSummarizesExitsSixtyFiveAndReportsTheOrders() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        try drop("pedidos-2026-11-28-manana.xml", into: folder)
+        let dry = try PuenteProcess.run(["import", "--dry-run"], in: folder.url)
+        #expect(dry.status == 65, "a dry run exits as the real run would")
+        #expect(dry.stdout.contains("Dry run: nothing was posted, moved or acknowledged."))
+        #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "Inbox/pedidos-2026-11-28-manana.xml").path))
+
+        let run = try PuenteProcess.run(["--json", "import"], in: folder.url)
+        #expect(run.status == 65, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(object?["needs_attention"] as? Bool == true)
+        #expect(object?["outcomes"] as? [String: Int] == ["accepted": 1, "held": 2, "rejected": 5])
+        let file = try #require((object?["files"] as? [[String: Any]])?.first)
+        #expect(file["ack"] as? String == "acks/pedidos-2026-11-28-manana.xml.ack.xml")
+        #expect((file["attention"] as? [String])?.count == 7)
+
+        let report = try PuenteProcess.run(["report", "orders", "--format", "json"], in: folder.url)
+        #expect(report.status == 0)
+        let orders = try #require(try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [[String: Any]])
+        #expect(orders.map { $0["number"] as? String } == ["9900-00000001", "9900-00000002", "9900-00000003"])
+        let first = orders[0]
+        #expect(first["order"] as? String == "W-10045")
+        #expect(first["pos"] as? Int == 9900)
+        #expect(first["client"] as? String == "C0001")
+        #expect(first["client_name"] as? String == "Almacén Don Tito")
+        #expect(first["status"] as? String == "pending")
+        #expect(first["lines"] as? Int == 2)
+        #expect(first["total"] as? String == "40549.52")
+        #expect(first["date"] as? String == "2026-11-28T10:15:00-03:00")
+        let table = try PuenteProcess.run(["report", "orders"], in: folder.url)
+        #expect(table.stdout.contains("9900-00000002  W-10046"))
+        #expect(table.stdout.contains("3 orders"))
+
+        let nothing = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(nothing.status == 0)
+        #expect(nothing.stdout.contains("Nothing to import"))
+    }
+
+    @Test func aSecondRunExitsSeventyFiveWhileTheLockIsHeld() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        try drop("pedidos-2026-11-28-manana.xml", into: folder)
+        // Another process holds the lock, as a run in progress would.
+        let holder = Process()
+        holder.executableURL = URL(filePath: "/usr/bin/env")
+        holder.arguments = ["python3", "-c", """
+            import fcntl, sys, time
+            f = open(sys.argv[1], "w"); fcntl.flock(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(30)
+            """, folder.url.appending(path: "puente.sqlite.lock").path]
+        let output = Pipe()
+        holder.standardOutput = output
+        try holder.run()
+        _ = output.fileHandleForReading.availableData  // "locked"
+        let busy = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(busy.status == 75)
+        #expect(busy.stderr.contains("another puente run holds the lock"))
+        // Killed, it holds nothing: the next run goes through.
+        kill(holder.processIdentifier, SIGKILL)
+        holder.waitUntilExit()
+        let next = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(next.status == 65, "\(next.stderr)")
+        #expect(next.stdout.contains("8 orders"))
+    }
+
+    @Test func killedAnywhereTheImportLosesAndDoublesNothing() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox"), withIntermediateDirectories: true)
+        // Three files of 1,500 valid orders each.
+        for file in 1...3 {
+            var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<orders version=\"1\">\n"
+            for order in 1...1_500 {
+                text += "<order id=\"K\(file)-\(order)\" pos=\"9900\" date=\"2026-11-28T10:00:00-03:00\" client=\"C0001\">"
+                text += "<line product=\"P00001\" quantity=\"\(order % 7 + 1)\" price=\"6732.49\"/></order>\n"
+            }
+            try folder.write("Inbox/kill-\(file).xml", text + "</orders>\n")
+        }
+        var killed = 0
+        for attempt in 0..<12 {
+            let process = Process()
+            process.executableURL = PuenteProcess.binary
+            process.arguments = ["--quiet", "import"]
+            process.currentDirectoryURL = folder.url
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(30_000 + (attempt * 37_000) % 400_000))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+        }
+        let last = try PuenteProcess.run(["--json", "import"], in: folder.url)
+        #expect(last.status == 0, "\(last.stderr)")
+        #expect(killed > 0, "the loop must actually kill runs")
+
+        let orders = try PuenteProcess.run(["report", "orders", "--format", "json"], in: folder.url)
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(orders.stdout.utf8)) as? [[String: Any]])
+        let ids = list.compactMap { $0["order"] as? String }
+        #expect(ids.count == 4_500, "every order posted")
+        #expect(Set(ids).count == 4_500, "none twice")
+        let numbers = list.compactMap { $0["number"] as? String }
+        #expect(numbers == (1...4_500).map { OrderNumberText.text(9900, $0) }, "numbers without gaps or repeats")
+        let acks = try FileManager.default.contentsOfDirectory(atPath: folder.url.appending(path: "Outbox/acks").path).sorted()
+        #expect(acks == ["kill-1.xml.ack.xml", "kill-2.xml.ack.xml", "kill-3.xml.ack.xml"])
+        let inbox = try FileManager.default.contentsOfDirectory(atPath: folder.url.appending(path: "Inbox").path)
+        #expect(inbox == ["processed"])
+    }
+}
+
+enum OrderNumberText {
+    static func text(_ pos: Int, _ number: Int) -> String {
+        let digits = String(number)
+        return "\(pos)-" + String(repeating: "0", count: 8 - digits.count) + digits
     }
 }
