@@ -103,6 +103,24 @@ public struct OrderVerdict: Sendable, Equatable {
     public var content: String
 }
 
+extension OrderVerdict {
+    /// The verdict once it is known that an order with the same POS and id was already
+    /// posted: `duplicate` when that order has the same content (nothing changes), otherwise
+    /// rejected with `conflicting-duplicate` added to the reasons.
+    public func resolvingDuplicate(sameContent: Bool, line: Int) -> OrderVerdict {
+        var verdict = self
+        if sameContent {
+            verdict.outcome = .duplicate
+            verdict.reasons = []
+        } else {
+            verdict.reasons.append(OrderReason(.conflictingDuplicate, line: line))
+            verdict.outcome = .rejected
+            verdict.pos = nil
+        }
+        return verdict
+    }
+}
+
 /// An order's date: the text as sent and the instant it names.
 public struct OrderMoment: Sendable, Equatable {
     /// ISO 8601 with offset, as stored (`2026-11-28T10:15:00-03:00`).
@@ -191,18 +209,12 @@ public struct OrderValidator {
         }
 
         let content = Self.content(of: draft, moment: moment)
-        if let alreadyPosted {
-            if alreadyPosted(content) {
-                return OrderVerdict(outcome: .duplicate, reasons: [], pos: pos, moment: moment, lines: lines,
-                                    total: total, content: content)
-            }
-            reason(.conflictingDuplicate)
-        }
-
         let outcome: OrderOutcome = reasons.isEmpty ? .accepted
             : reasons.allSatisfy({ policy.holds($0.code) }) ? .held : .rejected
-        return OrderVerdict(outcome: outcome, reasons: reasons, pos: outcome == .rejected ? nil : pos,
-                            moment: moment, lines: lines, total: total, content: content)
+        let verdict = OrderVerdict(outcome: outcome, reasons: reasons, pos: outcome == .rejected ? nil : pos,
+                                   moment: moment, lines: lines, total: total, content: content)
+        guard let alreadyPosted else { return verdict }
+        return verdict.resolvingDuplicate(sameContent: alreadyPosted(content), line: draft.line)
     }
 
     /// A price the site was showing before the order's date is not a mismatch: the site may

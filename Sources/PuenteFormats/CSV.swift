@@ -36,14 +36,22 @@ public struct CSVReader {
     private let bytes: [UInt8]
     public let delimiter: UInt8
     private var position = 0
-    private var line = 1
+    /// The line the next record starts on (after blank lines).
+    public private(set) var line = 1
+    /// Whether the last record read ended with a line end (false: it ran to the end of the text).
+    public private(set) var lastRecordTerminated = false
     private var scratch: [UInt8] = []
 
-    /// `text` must be UTF-8 without a BOM (see `TextDecoder`).
-    public init(utf8 text: [UInt8], delimiter: UInt8 = UInt8(ascii: ",")) {
+    /// `text` must be UTF-8 without a BOM (see `TextDecoder`). `firstLine` numbers its first
+    /// line, for a text that continues an earlier one (a file read in pieces).
+    public init(utf8 text: [UInt8], delimiter: UInt8 = UInt8(ascii: ","), firstLine: Int = 1) {
         self.bytes = text
         self.delimiter = delimiter
+        self.line = firstLine
     }
+
+    /// The offset in the text where the next record (or blank lines before it) starts.
+    public var offset: Int { position }
 
     /// The delimiter a header line uses: `;` when it has more semicolons than commas, else `,`.
     public static func detectDelimiter(utf8 text: [UInt8]) -> UInt8 {
@@ -78,6 +86,7 @@ public struct CSVReader {
         }
         guard position < count else { return false }
         record.line = line
+        lastRecordTerminated = false
         return try bytes.withUnsafeBufferPointer { buffer throws(CSVError) -> Bool in
             while true {
                 if position < count, buffer[position] == quote {
@@ -116,11 +125,13 @@ public struct CSVReader {
                     if next == newline {
                         position += 1
                         line += 1
+                        lastRecordTerminated = true
                         return true
                     }
                     if next == carriageReturn, position + 1 < count, buffer[position + 1] == newline {
                         position += 2
                         line += 1
+                        lastRecordTerminated = true
                         return true
                     }
                     throw CSVError(line: line, message: "unexpected text after the closing quote of a field")
@@ -149,6 +160,7 @@ public struct CSVReader {
                 // Newline.
                 position += 1
                 line += 1
+                lastRecordTerminated = true
                 return true
             }
         }

@@ -236,49 +236,87 @@ enum XMLOrderReader {
 /// CSV order files: `order,pos,date,client,seller,product,quantity,price,note`, one row per
 /// line; consecutive rows with the same order and POS form one order, whose date, client,
 /// seller and note come from its first row.
+///
+/// The file is read twice in 4 MiB pieces, never whole: once to tell UTF-8 from
+/// Windows-1252 (the contract's rule is about the whole file), once to parse, each piece up
+/// to its last complete record. Memory does not grow with the file.
 enum CSVOrderReader {
     static let columns = ["order", "pos", "date", "client", "seller", "product", "quantity", "price", "note"]
+    static let pieceSize = 1 << 22
 
     static func read(path: String, _ body: (OrderDraft) throws -> Void) throws {
+        let (encoding, bom) = try detectEncoding(path: path)
         guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedCSV, "cannot read the file") }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        fclose(file)
-        if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
-        let text: [UInt8]
-        do {
-            text = try TextDecoder.decodeUTF8OrWindows1252(bytes).text
-        } catch {
-            throw OrderFileError(.unsupportedEncoding, line: error.line, error.message)
-        }
-        bytes = []
-        var reader = CSVReader(utf8: text, delimiter: CSVReader.detectDelimiter(utf8: text))
+        defer { fclose(file) }
+        var piece = [UInt8](repeating: 0, count: pieceSize)
+        var carry: [UInt8] = []
+        var line = 1
+        var header: [String]?
+        var index: [String: Int] = [:]
+        var current: OrderDraft?
         var record = CSVRecord()
-        do {
-            guard try reader.readRecord(into: &record) else { throw OrderFileError(.malformedCSV, line: 1, "no header") }
-            let header = record.fields.map { $0.trimmingBlanks.lowercased() }
-            var index: [String: Int] = [:]
-            for column in columns {
-                guard let position = header.firstIndex(of: column) else {
-                    throw OrderFileError(.malformedCSV, line: 1, "the header has no \(column) column")
+        var first = true
+        var delimiter = UInt8(ascii: ",")
+        var atEnd = false
+        while !atEnd {
+            let count = fread(&piece, 1, piece.count, file)
+            atEnd = count < piece.count
+            var bytes = piece[0..<count]
+            if first, bom { bytes = bytes.dropFirst(3) }
+            var text = carry
+            if encoding == .windows1252 {
+                do {
+                    text += try TextDecoder.windows1252ToUTF8(Array(bytes))
+                } catch {
+                    throw OrderFileError(.unsupportedEncoding, line: line + error.line - 1, error.message)
                 }
-                index[column] = position
+            } else {
+                text += bytes
             }
-            func field(_ name: String) -> String {
-                let position = index[name]!
-                return position < record.fields.count ? record.fields[position] : ""
+            if first {
+                guard !text.isEmpty else { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
+                delimiter = CSVReader.detectDelimiter(utf8: text)
+                first = false
             }
-            var current: OrderDraft?
-            while try reader.readRecord(into: &record) {
-                guard record.fields.count == header.count else {
+            var reader = CSVReader(utf8: text, delimiter: delimiter, firstLine: line)
+            carry = []
+            while true {
+                let start = reader.offset
+                let startLine = reader.line
+                do {
+                    guard try reader.readRecord(into: &record) else { break }
+                } catch {
+                    // A quoted field may go on in the next piece.
+                    if !atEnd {
+                        carry = Array(text[start...])
+                        line = startLine
+                        break
+                    }
+                    throw OrderFileError(.malformedCSV, line: error.line, error.message)
+                }
+                if !reader.lastRecordTerminated, !atEnd {
+                    carry = Array(text[start...])
+                    line = startLine
+                    break
+                }
+                line = reader.line
+                guard let columnsOfHeader = header else {
+                    let names = record.fields.map { $0.trimmingBlanks.lowercased() }
+                    for column in columns {
+                        guard let position = names.firstIndex(of: column) else {
+                            throw OrderFileError(.malformedCSV, line: record.line, "the header has no \(column) column")
+                        }
+                        index[column] = position
+                    }
+                    header = names
+                    continue
+                }
+                guard record.fields.count == columnsOfHeader.count else {
                     throw OrderFileError(.malformedCSV, line: record.line,
-                                         "\(record.fields.count) fields where the header has \(header.count)")
+                                         "\(record.fields.count) fields where the header has \(columnsOfHeader.count)")
                 }
+                let fields = record.fields
+                func field(_ name: String) -> String { fields[index[name]!] }
                 let id = field("order")
                 let pos = field("pos")
                 if let order = current, order.id != id || order.pos != pos {
@@ -292,10 +330,54 @@ enum CSVOrderReader {
                 current?.lines.append(OrderDraft.Line(product: field("product"), quantity: field("quantity"),
                                                       price: field("price"), line: record.line))
             }
-            if let order = current { try body(order) }
-        } catch let error as CSVError {
-            throw OrderFileError(.malformedCSV, line: error.line, error.message)
         }
+        guard header != nil else { throw OrderFileError(.malformedCSV, line: 1, "no header") }
+        if let order = current { try body(order) }
+    }
+
+    /// UTF-8 (a BOM allowed) when the whole file is valid UTF-8, else Windows-1252.
+    static func detectEncoding(path: String) throws -> (TextEncoding, bom: Bool) {
+        guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedCSV, "cannot read the file") }
+        defer { fclose(file) }
+        var piece = [UInt8](repeating: 0, count: pieceSize)
+        var carry: [UInt8] = []
+        var bom = false
+        var first = true
+        var lines = 1
+        while true {
+            let count = fread(&piece, 1, piece.count, file)
+            var bytes = carry + piece[0..<count]
+            if first {
+                if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
+                bom = bytes.starts(with: TextDecoder.utf8BOM)
+                if bom { bytes.removeFirst(3) }
+                first = false
+            }
+            // Leave a sequence cut at the end of the piece for the next one.
+            var end = bytes.count
+            if count == piece.count {
+                var back = 0
+                while back < 3, end - back - 1 >= 0, bytes[end - back - 1] & 0xC0 == 0x80 { back += 1 }
+                if end - back - 1 >= 0, bytes[end - back - 1] >= 0xC0 { end = end - back - 1 }
+            }
+            let checked = Array(bytes[0..<end])
+            if let offset = TextDecoder.firstInvalidUTF8Offset(checked) {
+                if bom {
+                    throw OrderFileError(.unsupportedEncoding, line: lines + TextDecoder.lineNumber(at: offset, in: checked) - 1,
+                                         "the file starts with a UTF-8 byte order mark but is not valid UTF-8")
+                }
+                return (.windows1252, false)
+            }
+            lines += checked.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            carry = Array(bytes[end...])
+            if count < piece.count { break }
+        }
+        if !carry.isEmpty {
+            // The file ends inside a UTF-8 sequence.
+            if bom { throw OrderFileError(.unsupportedEncoding, line: lines, "the file starts with a UTF-8 byte order mark but is not valid UTF-8") }
+            return (.windows1252, false)
+        }
+        return (.utf8, bom)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import PuenteDomain
 
 /// The back office as the order validator sees it during one import: clients, sellers and
@@ -136,44 +137,166 @@ public struct ProcessedFile: Sendable, Equatable {
     }
 }
 
-extension BackOfficeStore {
+/// Posts the orders of one file inside its transaction, with prepared statements bound
+/// directly (a million order lines), one change sequence for the whole file, and each POS's
+/// order counter kept in memory and written back by `finish()`.
+public final class OrderPoster {
+    private let db: Database
+    private let moment: String
+    private var changeSequence: Int64?
+    private var lastNumbers: [Int: Int] = [:]
+    private let findPosted: Statement
+    private let insertOrder: Statement
+    private let insertLine: Statement
+    private let insertHistory: Statement
+    private let insertRejected: Statement
+
+    /// `moment`: when the orders are posted (ISO 8601), for `created` and the status history.
+    public init(db: Database, moment: String) throws {
+        self.db = db
+        self.moment = moment
+        findPosted = try db.makeStatement(sql: "SELECT content_hash FROM orders WHERE pos = ? AND web_id = ?")
+        insertOrder = try db.makeStatement(sql: """
+            INSERT INTO orders(pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
+                               source_file, source_line, created, change_seq)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertLine = try db.makeStatement(sql: """
+            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertHistory = try db.makeStatement(sql: """
+            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq)
+            VALUES (?, NULL, ?, ?, 'import', ?, ?)
+            """)
+        insertRejected = try db.makeStatement(sql: """
+            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+    }
+
     /// The content hash of the order already posted with this POS and id, if any.
-    public static func postedContentHash(pos: Int, webID: String, in db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT content_hash FROM orders WHERE pos = ? AND web_id = ?", arguments: [pos, webID])
+    public func postedContentHash(pos: Int, webID: String) throws -> String? {
+        let statement = findPosted.sqliteStatement
+        defer { sqlite3_reset(statement) }
+        sqlite3_bind_int64(statement, 1, Int64(pos))
+        bind(webID, 2, statement)
+        let code = sqlite3_step(statement)
+        if code == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) { return String(cString: text) }
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw failure("look up an order") }
+        return nil
     }
 
     /// Posts an accepted or held order with the next number of its POS, its lines and the
     /// first entry of its status history; returns the number.
-    public static func post(_ order: OrderPosting, at moment: String, in db: Database) throws -> OrderNumber {
-        try db.execute(sql: """
-            INSERT INTO order_sequences(pos, last_number) VALUES (?, 1)
-            ON CONFLICT(pos) DO UPDATE SET last_number = last_number + 1
-            """, arguments: [order.pos])
-        let number = try Int.fetchOne(db, sql: "SELECT last_number FROM order_sequences WHERE pos = ?", arguments: [order.pos])!
-        let sequence = try nextChangeSequence(db)
-        try db.execute(sql: """
-            INSERT INTO orders(pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
-                               source_file, source_line, created, change_seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [order.pos, number, order.webID, order.status.rawValue, order.date, order.client, order.seller,
-                             order.note, order.total.units, order.contentHash, order.sourceFile, order.sourceLine, moment,
-                             sequence])
-        let id = db.lastInsertedRowID
-        let insertLine = try db.cachedStatement(sql: """
-            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+    public func post(_ order: OrderPosting) throws -> OrderNumber {
+        let sequence = try changeSequence ?? {
+            let value = try BackOfficeStore.nextChangeSequence(db)
+            changeSequence = value
+            return value
+        }()
+        let last = try lastNumbers[order.pos]
+            ?? Int.fetchOne(db, sql: "SELECT last_number FROM order_sequences WHERE pos = ?", arguments: [order.pos]) ?? 0
+        let number = last + 1
+        lastNumbers[order.pos] = number
+
+        let orderStatement = insertOrder.sqliteStatement
+        sqlite3_bind_int64(orderStatement, 1, Int64(order.pos))
+        sqlite3_bind_int64(orderStatement, 2, Int64(number))
+        bind(order.webID, 3, orderStatement)
+        bind(order.status.rawValue, 4, orderStatement)
+        bind(order.date, 5, orderStatement)
+        bind(order.client, 6, orderStatement)
+        bind(order.seller, 7, orderStatement)
+        bind(order.note, 8, orderStatement)
+        sqlite3_bind_int64(orderStatement, 9, order.total.units)
+        bind(order.contentHash, 10, orderStatement)
+        bind(order.sourceFile, 11, orderStatement)
+        sqlite3_bind_int64(orderStatement, 12, Int64(order.sourceLine))
+        bind(moment, 13, orderStatement)
+        sqlite3_bind_int64(orderStatement, 14, sequence)
+        try step(orderStatement, "post order \(order.webID)")
+        let id = sqlite3_last_insert_rowid(db.sqliteConnection)
+
+        let lineStatement = insertLine.sqliteStatement
         for (index, line) in order.lines.enumerated() {
-            try insertLine.execute(arguments: [id, index + 1, line.product, line.quantity.units, line.price.units,
-                                               line.listPrice?.units, line.amount.units, line.line])
+            sqlite3_bind_int64(lineStatement, 1, id)
+            sqlite3_bind_int64(lineStatement, 2, Int64(index + 1))
+            bind(line.product, 3, lineStatement)
+            sqlite3_bind_int64(lineStatement, 4, line.quantity.units)
+            sqlite3_bind_int64(lineStatement, 5, line.price.units)
+            if let listPrice = line.listPrice {
+                sqlite3_bind_int64(lineStatement, 6, listPrice.units)
+            } else {
+                sqlite3_bind_null(lineStatement, 6)
+            }
+            sqlite3_bind_int64(lineStatement, 7, line.amount.units)
+            sqlite3_bind_int64(lineStatement, 8, Int64(line.line))
+            try step(lineStatement, "post a line of order \(order.webID)")
         }
-        try db.execute(sql: """
-            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq)
-            VALUES (?, NULL, ?, ?, 'import', ?, ?)
-            """, arguments: [id, order.status.rawValue, moment, order.sourceFile, sequence])
+
+        let historyStatement = insertHistory.sqliteStatement
+        sqlite3_bind_int64(historyStatement, 1, id)
+        bind(order.status.rawValue, 2, historyStatement)
+        bind(moment, 3, historyStatement)
+        bind(order.sourceFile, 4, historyStatement)
+        sqlite3_bind_int64(historyStatement, 5, sequence)
+        try step(historyStatement, "record the status of order \(order.webID)")
         return OrderNumber(pos: order.pos, sequence: number)
     }
 
+    /// Keeps a rejected order with its reasons (JSON) for the reports.
+    public func recordRejected(
+        fileID: Int64, pos: Int?, webID: String, client: String, seller: String?, date: String, line: Int, reasons: String
+    ) throws {
+        let statement = insertRejected.sqliteStatement
+        sqlite3_bind_int64(statement, 1, fileID)
+        if let pos { sqlite3_bind_int64(statement, 2, Int64(pos)) } else { sqlite3_bind_null(statement, 2) }
+        bind(webID, 3, statement)
+        bind(client, 4, statement)
+        bind(seller, 5, statement)
+        bind(date, 6, statement)
+        sqlite3_bind_int64(statement, 7, Int64(line))
+        bind(reasons, 8, statement)
+        try step(statement, "keep rejected order \(webID)")
+    }
+
+    /// Writes back each POS's order counter. Call before the commit.
+    public func finish() throws {
+        for (pos, last) in lastNumbers {
+            try db.execute(sql: """
+                INSERT INTO order_sequences(pos, last_number) VALUES (?, ?)
+                ON CONFLICT(pos) DO UPDATE SET last_number = excluded.last_number
+                """, arguments: [pos, last])
+        }
+    }
+
+    private func bind(_ value: String?, _ position: Int32, _ statement: SQLiteStatement) {
+        guard var text = value else {
+            sqlite3_bind_null(statement, position)
+            return
+        }
+        // SQLITE_TRANSIENT: SQLite copies the bytes, so the String may go.
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        text.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { chars in
+                // Empty text must still be text, never NULL: give SQLite a valid pointer.
+                sqlite3_bind_text(statement, position, chars.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(chars.count), transient)
+            }
+        }
+    }
+
+    private func step(_ statement: SQLiteStatement, _ operation: String) throws {
+        defer { sqlite3_reset(statement) }
+        guard sqlite3_step(statement) == SQLITE_DONE else { throw failure(operation) }
+    }
+
+    private func failure(_ operation: String) -> StoreError {
+        StoreError(operation: operation, path: "", message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    }
+}
+
+extension BackOfficeStore {
     /// Records a file as taken, with what is left to do after the commit.
     public static func recordFile(_ file: ProcessedFile, in db: Database) throws -> Int64 {
         try db.execute(sql: """
@@ -182,17 +305,6 @@ extension BackOfficeStore {
             """, arguments: [file.name, file.size, file.sha256, file.outcome, file.reason, file.processed,
                              file.sourcePath, file.movedTo, file.ackPath, file.finished])
         return db.lastInsertedRowID
-    }
-
-    /// Keeps a rejected order with its reasons (JSON) for the reports.
-    public static func recordRejected(
-        fileID: Int64, pos: Int?, webID: String, client: String, seller: String?, date: String, line: Int,
-        reasons: String, in db: Database
-    ) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [fileID, pos, webID, client, seller, date, line, reasons])
     }
 
     /// Files whose work after the commit is not known to be done.

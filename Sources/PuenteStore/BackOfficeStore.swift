@@ -9,6 +9,8 @@ public final class BackOfficeStore: Sendable {
     /// The GRDB connection pool (WAL: readers never block the writer).
     public let database: DatabasePool
     public let path: String
+    /// SQLite's `cache_size` for every connection: 64 MiB (negative: in KiB).
+    public static let pageCacheSize = -65536
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -20,7 +22,7 @@ public final class BackOfficeStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // A 64 MiB page cache (the default is 2 MiB) keeps a million-price replacement
             // from re-reading the same pages; it is only used as far as needed.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = \(BackOfficeStore.pageCacheSize)")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
@@ -36,6 +38,8 @@ public final class BackOfficeStore: Sendable {
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let operation: String
     public let path: String
+    /// SQLite's `cache_size` for every connection: 64 MiB (negative: in KiB).
+    public static let pageCacheSize = -65536
     public let message: String
 
     public init(operation: String, path: String, message: String) {

@@ -127,3 +127,40 @@ import Testing
         #expect(try code("columns.csv", Array("order,pos,date\nW,9900,d\n".utf8))?.code == .malformedCSV)
     }
 }
+
+@Suite struct CSVOrderStreamingTests {
+    @Test func ordersAndQuotedLineBreaksSurviveThePieceBoundaries() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // About 12 MiB: three 4 MiB pieces, with quoted notes holding line breaks and commas
+        // and multi-byte letters everywhere, so boundaries fall inside all of them.
+        var text = "order,pos,date,client,seller,product,quantity,price,note\n"
+        var expectedLines: [Int] = []
+        var line = 2
+        for order in 0..<40_000 {
+            expectedLines.append(line)
+            text += "W-\(order),9900,2026-11-28T10:00:00-03:00,C\(order),,P1,1,10.00,\"nota, ñandú\nsegunda línea \"\"x\"\"\"\n"
+            line += 2
+            for extra in 0..<3 {
+                text += "W-\(order),9900,,,,P\(extra + 2),2,3.50,\n"
+                line += 1
+            }
+        }
+        let file = try folder.write("big.csv", text)
+        var orders: [OrderDraft] = []
+        try OrderFileReader.read(path: file.path, maxBytes: 1 << 30) { orders.append($0) }
+        #expect(orders.count == 40_000)
+        #expect(orders.map(\.line) == expectedLines)
+        #expect(orders.allSatisfy { $0.lines.count == 4 && $0.note == "nota, ñandú\nsegunda línea \"x\"" })
+        #expect(orders.last?.id == "W-39999")
+
+        // The same in Windows-1252, decided from the whole file though its first pieces are ASCII.
+        var latin = Array(String(repeating: "W-0,9900,2026-11-28T10:00:00-03:00,C1,,P1,1,1,x\n", count: 120_000).utf8)
+        latin = Array("order,pos,date,client,seller,product,quantity,price,note\n".utf8) + latin
+            + Array("W-1,9900,2026-11-28T10:00:00-03:00,C1,,P1,1,1,Pe".utf8) + [0xF1] + Array("a\n".utf8)
+        let latinFile = try folder.write("latin.csv", bytes: latin)
+        var notes: [String] = []
+        try OrderFileReader.read(path: latinFile.path, maxBytes: 1 << 30) { notes.append($0.note) }
+        #expect(notes == ["x", "Peña"])
+    }
+}
