@@ -17,15 +17,14 @@ final class CheckedOrders: @unchecked Sendable {
     private var cancelled = false
     private let capacity = 8
     private let batchSize = 256
-    private let done = DispatchSemaphore(value: 0)
 
     private struct Cancelled: Error {}
 
     /// Starts reading `path` (at most `maxBytes`) and checking each order with `validator`.
     init(path: String, maxBytes: Int, validator: OrderValidator) {
         let box = UncheckedBox(validator)
+        // The thread keeps this object alive until it has finished or was cancelled.
         Thread.detachNewThread { [self] in
-            defer { done.signal() }
             var batch: Batch = []
             batch.reserveCapacity(batchSize)
             do {
@@ -44,11 +43,6 @@ final class CheckedOrders: @unchecked Sendable {
                 finish(error)
             }
         }
-    }
-
-    deinit {
-        cancel()
-        done.wait()
     }
 
     /// The next batch, or nil at the end of the file; rethrows what the reader threw (an

@@ -121,6 +121,8 @@ public struct OrderImporter: Sendable {
                 sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
             do {
                 let orders = CheckedOrders(path: url.path, maxBytes: configuration.inbox.maxFileMB << 20, validator: validator)
+                // If posting fails, the reading thread must not wait for it forever.
+                defer { orders.cancel() }
                 while let batch = try orders.next() {
                     for (draft, checked) in batch {
                         var verdict = checked
