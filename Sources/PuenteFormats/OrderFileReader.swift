@@ -113,19 +113,33 @@ enum XMLOrderReader {
             let empty = xmlTextReaderIsEmptyElement(reader) == 1
             switch name {
             case "order":
-                let attributes = self.attributes(reader)
-                state.order = OrderDraft(
-                    id: attributes["id"] ?? "", pos: attributes["pos"] ?? "", date: attributes["date"] ?? "",
-                    client: attributes["client"] ?? "", seller: attributes["seller"] ?? "", line: line(reader))
-                if empty, let order = state.order {
+                var order = OrderDraft(id: "", pos: "", date: "", client: "", line: line(reader))
+                forEachAttribute(reader) { name, value in
+                    switch name {
+                    case "id": order.id = value
+                    case "pos": order.pos = value
+                    case "date": order.date = value
+                    case "client": order.client = value
+                    case "seller": order.seller = value
+                    default: break
+                    }
+                }
+                state.order = order
+                if empty {
                     state.order = nil
                     try body(order)
                 }
             case "line":
-                let attributes = self.attributes(reader)
-                state.order?.lines.append(OrderDraft.Line(
-                    product: attributes["product"] ?? "", quantity: attributes["quantity"] ?? "",
-                    price: attributes["price"] ?? "", line: line(reader)))
+                var item = OrderDraft.Line(product: "", quantity: "", price: "", line: line(reader))
+                forEachAttribute(reader) { name, value in
+                    switch name {
+                    case "product": item.product = value
+                    case "quantity": item.quantity = value
+                    case "price": item.price = value
+                    default: break
+                    }
+                }
+                state.order?.lines.append(item)
             case "note":
                 state.inNote = !empty
             default:
@@ -145,13 +159,12 @@ enum XMLOrderReader {
         }
     }
 
-    private static func attributes(_ reader: xmlTextReaderPtr) -> [String: String] {
-        var result: [String: String] = [:]
+    /// Calls `body` with each attribute's name and value of the current element.
+    private static func forEachAttribute(_ reader: xmlTextReaderPtr, _ body: (String, String) -> Void) {
         while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-            result[constString(xmlTextReaderConstLocalName(reader))] = constString(xmlTextReaderConstValue(reader))
+            body(constString(xmlTextReaderConstLocalName(reader)), constString(xmlTextReaderConstValue(reader)))
         }
         xmlTextReaderMoveToElement(reader)
-        return result
     }
 
     private static func constString(_ pointer: UnsafePointer<xmlChar>?) -> String {

@@ -51,8 +51,13 @@ public struct OrderImporter: Sendable {
             report.files += try finishInterrupted()
         }
         let inbox = configuration.inbox
-        let ready = try files ?? InboxScanner(folder: inbox.path, settleSeconds: inbox.settleSeconds,
+        var ready = try files ?? InboxScanner(folder: inbox.path, settleSeconds: inbox.settleSeconds,
                                               doneMarkers: inbox.doneMarkers).readyFiles()
+        if dryRun {
+            // A file an interrupted run committed is not read again: the real run only moves it.
+            let committed = Set(try store.unfinishedFiles().map(\.sourcePath))
+            ready.removeAll { committed.contains($0.path) }
+        }
         guard !ready.isEmpty else { return report }
         let masters = try ImportMasters(store: store, sites: Set(configuration.sites.map(\.pos)))
         let validator = OrderValidator(
