@@ -24,7 +24,10 @@ extension Puente {
         func run() throws {
             let context = try global.makeContext()
             let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            // One run at a time: an import or masters load in progress means "try later" (75).
+            let lock = try Failure.guarding { try RunLock(database: context.configuration.database) }
             let report = try Failure.guarding { try session.packageExporter().export(site: site, full: full) }
+            withExtendedLifetime(lock) {}
             context.say(ExportSummary.text(report))
             try context.printJSON(report)
         }

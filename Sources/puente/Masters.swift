@@ -29,7 +29,9 @@ extension Puente.Masters {
             let context = try global.makeContext()
             let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let urls = paths.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
+            let lock = try Failure.guarding { try RunLock(database: context.configuration.database) }
             let report = try Failure.guarding { try session.masterLoader().load(paths: urls) }
+            withExtendedLifetime(lock) {}
             context.say(MastersSummary.text(report))
             try context.printJSON(report)
             if report.needsAttention { throw Failure.needsAttention }

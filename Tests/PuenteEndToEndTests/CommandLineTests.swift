@@ -241,6 +241,9 @@ import Testing
         let busy = try PuenteProcess.run(["import"], in: folder.url)
         #expect(busy.status == 75)
         #expect(busy.stderr.contains("another puente run holds the lock"))
+        #expect(try PuenteProcess.run(["export"], in: folder.url).status == 75, "an export waits its turn too")
+        #expect(try PuenteProcess.run(["masters", "load", DemoTests.samples.appending(path: "masters").path], in: folder.url).status == 75)
+        #expect(try PuenteProcess.run(["import", "--dry-run"], in: folder.url).status == 65, "a dry run takes no lock")
         // Killed, it holds nothing: the next run goes through.
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
