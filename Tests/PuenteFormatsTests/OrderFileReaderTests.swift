@@ -97,6 +97,37 @@ import Testing
         #expect(sample?.code == .doctypeNotAllowed)
     }
 
+    @Test func anHTTPEntityOrDTDIsNeverFetched() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // A listening socket on loopback: any attempt to fetch would connect to it.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(listener >= 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        #expect(listen(listener, 8) == 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        let files = [
+            "entity.xml": "<?xml version=\"1.0\"?>\n<!DOCTYPE orders [ <!ENTITY s SYSTEM \"http://127.0.0.1:\(port)/x\"> ]>\n<orders version=\"1\"><order id=\"&s;\" pos=\"9900\" date=\"d\" client=\"c\"/></orders>",
+            "dtd.xml": "<?xml version=\"1.0\"?>\n<!DOCTYPE orders SYSTEM \"http://127.0.0.1:\(port)/orders.dtd\">\n<orders version=\"1\"/>",
+            "schema-location.xml": "<orders version=\"1\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:noNamespaceSchemaLocation=\"http://127.0.0.1:\(port)/o.xsd\"/>",
+        ]
+        for (name, text) in files {
+            _ = failure(try folder.write(name, text))
+        }
+        // Nothing is waiting to be accepted.
+        _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+        let connection = accept(listener, nil, nil)
+        #expect(connection < 0, "a file made Puente connect to the network")
+        if connection >= 0 { close(connection) }
+    }
+
     @Test func fileLevelRejections() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
