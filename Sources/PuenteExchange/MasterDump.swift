@@ -81,17 +81,3 @@ struct MasterDump {
         return positions[slot]
     }
 }
-
-extension String {
-    /// The string without spaces and tabs at either end; cheap when there are none (most fields).
-    func trimmingBlanks() -> String {
-        let utf8 = self.utf8
-        guard let first = utf8.first, let lastByte = utf8.last else { return self }
-        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
-        if !isBlank(first) && !isBlank(lastByte) { return self }
-        let bytes = Array(utf8)
-        guard let start = bytes.firstIndex(where: { !isBlank($0) }) else { return "" }
-        let end = bytes.lastIndex(where: { !isBlank($0) })!
-        return String(decoding: bytes[start...end], as: UTF8.self)
-    }
-}

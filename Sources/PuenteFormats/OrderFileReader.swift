@@ -80,10 +80,9 @@ enum XMLOrderReader {
             guard let context, let error else { return }
             let state = Unmanaged<State>.fromOpaque(context).takeUnretainedValue()
             guard state.firstError == nil else { return }
-            let message = error.pointee.message.map { String(cString: $0) } ?? "invalid"
-            let trimmed = String(message.reversed().drop(while: \.isWhitespace).reversed())
+            let issue = XMLValidationIssue(error)
             let code: ReasonCode = error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) ? .schemaViolation : .malformedXML
-            state.firstError = OrderFileError(code, line: Int(error.pointee.line), trimmed)
+            state.firstError = OrderFileError(code, line: issue.line, issue.message)
         }, Unmanaged.passUnretained(state).toOpaque())
         guard xmlTextReaderSetSchema(reader, schema) == 0 else {
             throw OrderFileError(.schemaViolation, "cannot attach the orders schema")
@@ -314,7 +313,7 @@ enum CSVOrderReader {
                 }
                 line = reader.line
                 guard let columnsOfHeader = header else {
-                    let names = record.fields.map { $0.trimmingBlanks.lowercased() }
+                    let names = record.fields.map { $0.trimmingBlanks().lowercased() }
                     for column in columns {
                         guard let position = names.firstIndex(of: column) else {
                             throw OrderFileError(.malformedCSV, line: record.line, "the header has no \(column) column")
@@ -394,8 +393,3 @@ enum CSVOrderReader {
     }
 }
 
-extension String {
-    fileprivate var trimmingBlanks: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
-}

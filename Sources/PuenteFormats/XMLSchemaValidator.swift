@@ -6,6 +6,18 @@ public struct XMLValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public let message: String
 
     public var description: String { "line \(line): \(message)" }
+
+    init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
+
+    /// libxml2's error, its message without the trailing line break.
+    init(_ error: UnsafePointer<xmlError>) {
+        line = Int(error.pointee.line)
+        let message = error.pointee.message.map { String(cString: $0) } ?? "invalid"
+        self.message = String(message.reversed().drop(while: \.isWhitespace).reversed())
+    }
 }
 
 /// An XSD loaded once, to validate documents against it with libxml2.
@@ -43,10 +55,7 @@ public final class XMLSchemaValidator: @unchecked Sendable {
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
             guard let context, let error else { return }
             let collector = Unmanaged<Collector>.fromOpaque(context).takeUnretainedValue()
-            let message = error.pointee.message.map { String(cString: $0) } ?? "invalid"
-            collector.issues.append(XMLValidationIssue(
-                line: Int(error.pointee.line),
-                message: String(message.reversed().drop(while: \.isWhitespace).reversed())))
+            collector.issues.append(XMLValidationIssue(error))
         }, Unmanaged.passUnretained(collector).toOpaque())
         guard xmlTextReaderSetSchema(reader, schema) == 0 else {
             return [XMLValidationIssue(line: 0, message: "cannot attach the schema")]

@@ -307,6 +307,11 @@ extension BackOfficeStore {
         return db.lastInsertedRowID
     }
 
+    /// Where a file taken goes once its transaction commits.
+    public static func setDestination(fileID: Int64, movedTo path: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [path, fileID])
+    }
+
     /// Files whose work after the commit is not known to be done.
     public func unfinishedFiles() throws -> [ProcessedFile] {
         try database.read { db in

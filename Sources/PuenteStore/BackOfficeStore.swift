@@ -9,8 +9,8 @@ public final class BackOfficeStore: Sendable {
     /// The GRDB connection pool (WAL: readers never block the writer).
     public let database: DatabasePool
     public let path: String
-    /// SQLite's `cache_size` for every connection: 64 MiB (negative: in KiB).
-    public static let pageCacheSize = -65536
+    /// SQLite's page cache for every connection, in KiB: 64 MiB.
+    public static let pageCacheSize = 65536
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String) throws {
@@ -22,7 +22,7 @@ public final class BackOfficeStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // A 64 MiB page cache (the default is 2 MiB) keeps a million-price replacement
             // from re-reading the same pages; it is only used as far as needed.
-            try db.execute(sql: "PRAGMA cache_size = \(BackOfficeStore.pageCacheSize)")
+            try BackOfficeStore.setPageCache(kibibytes: BackOfficeStore.pageCacheSize, in: db)
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         do {
@@ -38,8 +38,8 @@ public final class BackOfficeStore: Sendable {
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let operation: String
     public let path: String
-    /// SQLite's `cache_size` for every connection: 64 MiB (negative: in KiB).
-    public static let pageCacheSize = -65536
+    /// SQLite's page cache for every connection, in KiB: 64 MiB.
+    public static let pageCacheSize = 65536
     public let message: String
 
     public init(operation: String, path: String, message: String) {
@@ -60,7 +60,17 @@ extension BackOfficeStore {
 
     /// The last value handed out by the change counter.
     public func currentChangeSequence() throws -> Int64 {
-        try database.read { db in try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE id = 1") ?? 0 }
+        try database.read { db in try Self.currentChangeSequence(in: db) }
+    }
+
+    /// As `currentChangeSequence()`, inside a transaction already open.
+    public static func currentChangeSequence(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE id = 1") ?? 0
+    }
+
+    /// Sets this connection's page cache, in KiB (`pageCacheSize` is the usual one).
+    public static func setPageCache(kibibytes: Int, in db: Database) throws {
+        try db.execute(sql: "PRAGMA cache_size = \(-kibibytes)")
     }
 
     /// Makes the configured sites known to the store (new ones added, names updated).

@@ -31,8 +31,8 @@ extension Puente {
 
 enum DemoSummary {
     static func text(_ outcome: DemoOutcome, configuration: Configuration, workingDirectory: URL) -> String {
-        let database = relative(configuration.database, to: workingDirectory)
-        let outbox = relative(configuration.outboxPath, to: workingDirectory)
+        let database = relativePath(configuration.database, to: workingDirectory)
+        let outbox = relativePath(configuration.outboxPath, to: workingDirectory)
         let packages = outcome.export.sites.compactMap(\.package).map { "\(outbox)/\($0)" }.joined(separator: " ")
         return """
             Puente demo
@@ -56,11 +56,5 @@ enum DemoSummary {
               swift run puente masters load Samples/masters   # loading again changes nothing
               sqlite3 \(database) "SELECT code, name, price_list, seller FROM clients"
             """
-    }
-
-    static func relative(_ url: URL, to directory: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let base = directory.standardizedFileURL.path
-        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
     }
 }

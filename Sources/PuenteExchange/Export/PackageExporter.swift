@@ -88,7 +88,7 @@ public struct PackageExporter: Sendable {
                 if let last { summary.completed = try finishInterrupted(last, in: folder) }
                 try removeLeftovers(in: folder, keeping: last)
 
-                let covered = try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE id = 1") ?? 0
+                let covered = try BackOfficeStore.currentChangeSequence(in: db)
                 let base = full ? nil : last
                 if let base, base.changeSequence == covered { return .rollback }
 

@@ -131,13 +131,14 @@ public struct OrderImporter: Sendable {
                 while let batch = try orders.next() {
                     for (draft, checked) in batch {
                         var verdict = checked
+                        let contentHash = Self.hash(verdict.content)
                         if let pos = Int(draft.pos), let posted = try poster.postedContentHash(pos: pos, webID: draft.id) {
-                            verdict = verdict.resolvingDuplicate(sameContent: Self.hash(verdict.content) == posted, line: draft.line)
+                            verdict = verdict.resolvingDuplicate(sameContent: contentHash == posted, line: draft.line)
                         }
                         var number: OrderNumber?
                         switch verdict.outcome {
                         case .accepted, .held:
-                            number = try poster.post(posting(draft, verdict, file: name))
+                            number = try poster.post(posting(draft, verdict, contentHash: contentHash, file: name))
                         case .rejected:
                             try poster.recordRejected(
                                 fileID: fileID, pos: Int(draft.pos), webID: draft.id, client: draft.client,
@@ -160,10 +161,10 @@ public struct OrderImporter: Sendable {
             }
             try poster.finish()
             let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
-            try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [movedTo.path, fileID])
+            try BackOfficeStore.setDestination(fileID: fileID, movedTo: movedTo.path, in: db)
             try ack.finish()
             report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
-            report.movedTo = dryRun ? nil : Self.relative(movedTo, to: configuration.inbox.path)
+            report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
             return .commit
         }
 
@@ -179,16 +180,16 @@ public struct OrderImporter: Sendable {
                 processed: processed, sourcePath: url.path, movedTo: movedTo.path, ackPath: ackPath?.path ?? "",
                 finished: false), in: db)
             report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
-            report.movedTo = dryRun ? nil : Self.relative(movedTo, to: configuration.inbox.path)
+            report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
         }
         return report
     }
 
-    private func posting(_ draft: OrderDraft, _ verdict: OrderVerdict, file: String) -> OrderPosting {
+    private func posting(_ draft: OrderDraft, _ verdict: OrderVerdict, contentHash: String, file: String) -> OrderPosting {
         OrderPosting(pos: verdict.pos!, webID: draft.id, status: verdict.outcome == .held ? .held : .pending,
                      date: verdict.moment?.text ?? draft.date, client: draft.client,
                      seller: draft.seller.isEmpty ? nil : draft.seller, note: draft.note, total: verdict.total,
-                     contentHash: Self.hash(verdict.content), sourceFile: file, sourceLine: draft.line, lines: verdict.lines)
+                     contentHash: contentHash, sourceFile: file, sourceLine: draft.line, lines: verdict.lines)
     }
 
     // MARK: After the commit
@@ -227,7 +228,7 @@ public struct OrderImporter: Sendable {
             logger.warning("import: \(file.name) was committed by an interrupted run; its ack and move are done now")
             var report = FileImportReport(file: file.name, outcome: "finished")
             report.ack = file.ackPath.isEmpty ? nil : "acks/" + URL(filePath: file.ackPath).lastPathComponent
-            report.movedTo = Self.relative(URL(filePath: file.movedTo), to: configuration.inbox.path)
+            report.movedTo = relativePath(URL(filePath: file.movedTo), to: configuration.inbox.path)
             return report
         }
     }
@@ -238,12 +239,12 @@ public struct OrderImporter: Sendable {
     /// a million-price master replacement wants) costs it nothing measurable and keeps an
     /// import's memory flat (measured: see Benchmarks/README.md).
     static func withImportCache(_ db: Database) throws {
-        try db.execute(sql: "PRAGMA cache_size = -16384")
+        try BackOfficeStore.setPageCache(kibibytes: 16_384, in: db)
     }
 
     /// Gives the connection back its usual page cache.
     static func withStoreCache(_ db: Database) {
-        try? db.execute(sql: "PRAGMA cache_size = \(BackOfficeStore.pageCacheSize)")
+        try? BackOfficeStore.setPageCache(kibibytes: BackOfficeStore.pageCacheSize, in: db)
     }
 
     /// `Outbox/acks/NAME.ack.xml`, or `NAME.2.ack.xml`… when that name is taken or promised.
@@ -273,11 +274,6 @@ public struct OrderImporter: Sendable {
         return candidate
     }
 
-    static func relative(_ url: URL, to folder: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let base = folder.standardizedFileURL.path
-        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
-    }
 
     static func day(_ date: Date, in timezone: TimeZone) -> String {
         String(Timestamp.string(date, in: timezone).prefix(10))
