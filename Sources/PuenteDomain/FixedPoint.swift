@@ -1,29 +1,45 @@
 /// Exact decimal arithmetic on scaled integers, shared by `Money`, `Quantity` and `Percentage`.
 ///
-/// Values are kept as an integer count of `10^-scale` units. Parsing accepts an optional
-/// leading `-`, digits, and at most `scale` fraction digits after the dialect's decimal
-/// separator; nothing else (no exponent, no thousands separator, no spaces inside).
+/// Values are kept as an integer count of `10^-scale` units. Two grammars:
+/// - `.dump` (back-office dumps): blanks around, an optional sign, digits, and at most `scale`
+///   fraction digits after the dialect's decimal separator;
+/// - `.orderFile` (what a web site sends): digits, optionally `.` and 1 to `scale` digits, and
+///   nothing else: no sign, no blanks, no `1e3`, `0x10`, `.5`, `5.`, `1.000,50` or `NaN`.
+/// Neither takes exponents, thousands separators or digits other than ASCII `0`–`9`.
 enum FixedPoint {
+    enum Grammar {
+        case dump
+        case orderFile
+    }
+
     static let powersOfTen: [Int64] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
 
     /// Parses `text` into units of `10^-scale`; nil when it is not a plain decimal number,
     /// has more than `scale` fraction digits, or does not fit in 64 bits.
-    static func parse(_ text: some StringProtocol, scale: Int, decimalSeparator: UInt8) -> Int64? {
+    static func parse(_ text: some StringProtocol, scale: Int, decimalSeparator: UInt8, grammar: Grammar = .dump) -> Int64? {
         var text = String(text)
-        return text.withUTF8 { parse($0[...], scale: scale, decimalSeparator: decimalSeparator) }
+        return text.withUTF8 { parse($0[...], scale: scale, decimalSeparator: decimalSeparator, grammar: grammar) }
     }
 
-    private static func parse(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, scale: Int, decimalSeparator: UInt8) -> Int64? {
+    private static func parse(
+        _ bytes: Slice<UnsafeBufferPointer<UInt8>>, scale: Int, decimalSeparator: UInt8, grammar: Grammar
+    ) -> Int64? {
         var bytes = bytes
-        // Surrounding blanks are common in ERP dumps; blanks inside are not numbers.
-        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
-        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
         var negative = false
-        if bytes.first == UInt8(ascii: "-") {
-            negative = true
-            bytes = bytes.dropFirst()
-        } else if bytes.first == UInt8(ascii: "+") {
-            bytes = bytes.dropFirst()
+        switch grammar {
+        case .dump:
+            // Surrounding blanks are common in ERP dumps; blanks inside are not numbers.
+            while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+            while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+            if bytes.first == UInt8(ascii: "-") {
+                negative = true
+                bytes = bytes.dropFirst()
+            } else if bytes.first == UInt8(ascii: "+") {
+                bytes = bytes.dropFirst()
+            }
+        case .orderFile:
+            // A digit on both sides of the separator, when there is one.
+            guard let first = bytes.first, first != decimalSeparator, bytes.last != decimalSeparator else { return nil }
         }
         var integer: Int64 = 0
         var fraction: Int64 = 0

@@ -27,8 +27,19 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         return Money(units: Int64(cents) * 100)
     }
 
+    /// A unit price as a web site writes it (`1234.50`: digits, `.`, at most 4 decimals,
+    /// no sign, no blanks); see `FixedPoint.Grammar.orderFile`.
+    public init?(orderFileText text: some StringProtocol) {
+        guard let units = FixedPoint.parse(text, scale: Self.scale, decimalSeparator: UInt8(ascii: "."), grammar: .orderFile)
+        else { return nil }
+        self.units = units
+    }
+
+    /// The largest amount Puente represents: 922,337,203,685,477.5807.
+    public static let maximum = Money(units: .max)
+
     /// `price × quantity`, rounded half away from zero to 2 decimals; nil when the amount
-    /// does not fit (beyond about 922 trillion), which no real order reaches.
+    /// cannot be represented (beyond `Money.maximum`).
     public func extended(by quantity: Quantity) -> Money? {
         let product = Int128(units) * Int128(quantity.units)
         let cents = FixedPoint.divideRoundingHalfAwayFromZero(
@@ -53,9 +64,12 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     public static func < (lhs: Money, rhs: Money) -> Bool { lhs.units < rhs.units }
 
-    public static func + (lhs: Money, rhs: Money) -> Money { Money(units: lhs.units + rhs.units) }
-    public static func - (lhs: Money, rhs: Money) -> Money { Money(units: lhs.units - rhs.units) }
-    public static func += (lhs: inout Money, rhs: Money) { lhs = lhs + rhs }
+    /// The sum, or nil when it cannot be represented. Money has no `+` that could trap or wrap:
+    /// every sum of amounts from outside is checked.
+    public func adding(_ other: Money) -> Money? {
+        let (sum, overflow) = units.addingReportingOverflow(other.units)
+        return overflow ? nil : Money(units: sum)
+    }
 }
 
 /// An exact quantity with up to 3 decimals (kilos, metres, units).
@@ -70,6 +84,14 @@ public struct Quantity: Hashable, Comparable, Sendable, CustomStringConvertible 
     public init?(_ text: some StringProtocol, decimalSeparator: Character = ".") {
         guard let separator = decimalSeparator.asciiValue,
               let units = FixedPoint.parse(text, scale: Self.scale, decimalSeparator: separator)
+        else { return nil }
+        self.units = units
+    }
+
+    /// A quantity as a web site writes it (`3`, `2.5`: digits, `.`, at most 3 decimals, no
+    /// sign, no blanks); see `FixedPoint.Grammar.orderFile`.
+    public init?(orderFileText text: some StringProtocol) {
+        guard let units = FixedPoint.parse(text, scale: Self.scale, decimalSeparator: UInt8(ascii: "."), grammar: .orderFile)
         else { return nil }
         self.units = units
     }

@@ -146,11 +146,17 @@ public struct OrderValidator {
     /// already posted: it says whether a content (see `OrderVerdict.content`) is that order's.
     public func check(_ draft: OrderDraft, alreadyPosted: ((String) -> Bool)? = nil) -> OrderVerdict {
         var reasons: [OrderReason] = []
-        func reason(_ code: ReasonCode, line: Int? = nil, product: String? = nil, expected: String? = nil, got: String? = nil) {
-            reasons.append(OrderReason(code, line: line ?? draft.line, product: product, expected: expected, got: got))
+        func reason(_ code: ReasonCode, line: Int? = nil, item: Int? = nil, product: String? = nil,
+                    expected: String? = nil, got: String? = nil, message: String? = nil) {
+            // A value that XML 1.0 cannot carry is named as such (the ack shows it escaped).
+            let message = message ?? got.flatMap(SafeText.firstNonXMLCharacter).map {
+                "holds the control character \(SafeText.codePoint($0))"
+            }
+            reasons.append(OrderReason(code, line: line ?? draft.line, item: item, product: product, expected: expected,
+                                       got: got, message: message))
         }
 
-        let pos = Int(draft.pos).flatMap { (1...9999).contains($0) ? $0 : nil }
+        let pos = Self.pointOfSale(draft.pos)
         if pos.map(masters.isSite) != true { reason(.unknownPOS, got: draft.pos) }
 
         let moment = OrderDateParser.parse(draft.date, timezone: timezone)
@@ -177,44 +183,66 @@ public struct OrderValidator {
 
         if draft.lines.isEmpty { reason(.emptyOrder) }
         var lines: [OrderVerdict.Line] = []
-        var total = Money.zero
-        for line in draft.lines {
-            let quantity = Quantity(line.quantity).flatMap { $0.units > 0 ? $0 : nil }
-            if quantity == nil { reason(.invalidQuantity, line: line.line, product: line.product, got: line.quantity) }
-            let price = Money(line.price).flatMap { $0.units >= 0 ? $0 : nil }
-            if price == nil { reason(.invalidPrice, line: line.line, product: line.product, got: line.price) }
+        var total: Money? = .zero
+        for (index, line) in draft.lines.enumerated() {
+            let item = index + 1
+            let quantity = Quantity(orderFileText: line.quantity).flatMap { $0.units > 0 ? $0 : nil }
+            if quantity == nil {
+                reason(.invalidQuantity, line: line.line, item: item, product: line.product, got: line.quantity)
+            }
+            let price = Money(orderFileText: line.price)
+            if price == nil { reason(.invalidPrice, line: line.line, item: item, product: line.product, got: line.price) }
             let active = masters.productIsActive(line.product)
             switch active {
-            case nil: reason(.unknownProduct, line: line.line, product: line.product)
-            case false?: reason(.productInactive, line: line.line, product: line.product)
+            case nil: reason(.unknownProduct, line: line.line, item: item, product: line.product)
+            case false?: reason(.productInactive, line: line.line, item: item, product: line.product)
             case true?: break
             }
             var listPrice: Money?
             if let client, active != nil {
                 listPrice = masters.listPrice(client.priceList, line.product)
                 if listPrice == nil {
-                    reason(.noPrice, line: line.line, product: line.product, got: client.priceList)
+                    reason(.noPrice, line: line.line, item: item, product: line.product, got: client.priceList)
                 } else if let price, let listPrice, !price.isWithin(policy.priceTolerance, of: listPrice),
                           !shownBefore(price, pos: pos, list: client.priceList, product: line.product, moment: moment) {
-                    reason(.priceMismatch, line: line.line, product: line.product,
+                    reason(.priceMismatch, line: line.line, item: item, product: line.product,
                            expected: listPrice.description, got: price.description)
                 }
             }
-            if let quantity, let price {
-                let amount = price.extended(by: quantity) ?? .zero
-                total += amount
-                lines.append(.init(product: line.product, quantity: quantity, price: price, listPrice: listPrice,
-                                   amount: amount, line: line.line))
+            guard let quantity, let price else { continue }
+            // Amounts are checked, never trapped on or wrapped: an order whose amounts cannot
+            // be represented is rejected, naming the line and the value.
+            guard let amount = price.extended(by: quantity) else {
+                reason(.invalidQuantity, line: line.line, item: item, product: line.product, got: line.quantity,
+                       message: "price × quantity is beyond \(Money.maximum), the largest amount Puente keeps")
+                continue
             }
+            if let sum = total, let next = sum.adding(amount) {
+                total = next
+            } else if total != nil {
+                total = nil
+                reason(.invalidQuantity, line: line.line, item: item, product: line.product, got: line.quantity,
+                       message: "the order's total is beyond \(Money.maximum), the largest amount Puente keeps")
+            }
+            lines.append(.init(product: line.product, quantity: quantity, price: price, listPrice: listPrice,
+                               amount: amount, line: line.line))
         }
 
         let content = Self.content(of: draft, moment: moment)
         let outcome: OrderOutcome = reasons.isEmpty ? .accepted
             : reasons.allSatisfy({ policy.holds($0.code) }) ? .held : .rejected
         let verdict = OrderVerdict(outcome: outcome, reasons: reasons, pos: outcome == .rejected ? nil : pos,
-                                   moment: moment, lines: lines, total: total, content: content)
+                                   moment: moment, lines: lines, total: total ?? .zero, content: content)
         guard let alreadyPosted else { return verdict }
         return verdict.resolvingDuplicate(sameContent: alreadyPosted(content), line: draft.line)
+    }
+
+    /// A point of sale as written in an order: 1 to 9999, ASCII digits only (`Int("+9900")`
+    /// would take a sign, and a leading zero would make `09900` a second spelling).
+    public static func pointOfSale(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= 4, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              text.utf8.first != UInt8(ascii: "0"), let value = Int(text) else { return nil }
+        return value
     }
 
     /// A price the site was showing before the order's date is not a mismatch: the site may
@@ -231,16 +259,20 @@ public struct OrderValidator {
         var parts = [draft.client, draft.seller, moment.map { String($0.unixTime) } ?? draft.date]
         for line in draft.lines {
             parts.append(line.product)
-            parts.append(Quantity(line.quantity).map { String($0.units) } ?? line.quantity)
-            parts.append(Money(line.price).map { String($0.units) } ?? line.price)
+            parts.append(Quantity(orderFileText: line.quantity).map { String($0.units) } ?? line.quantity)
+            parts.append(Money(orderFileText: line.price).map { String($0.units) } ?? line.price)
         }
         return parts.joined(separator: "\u{1F}")
     }
 }
 
 /// ISO 8601 order dates: `2026-11-28T10:15:00-03:00`, `…Z`, or without an offset (then in
-/// the configured time zone); seconds optional.
+/// the configured time zone); seconds optional, fractions of a second allowed and dropped
+/// (`…T10:15:00.123Z`, as JavaScript's `toISOString()` writes); offsets up to ±14:00.
 public enum OrderDateParser {
+    /// The widest offset in use anywhere (Kiribati, +14:00).
+    static let maximumOffset = 14 * 3600
+
     public static func parse(_ text: String, timezone: TimeZone) -> OrderMoment? {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
@@ -252,7 +284,7 @@ public enum OrderDateParser {
             }
             return value
         }
-        guard bytes.count >= 16, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+        guard bytes.count >= 16, bytes.count <= 40, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
               let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
               let hour = number(11..<13), let minute = number(14..<16)
@@ -263,6 +295,13 @@ public enum OrderDateParser {
             guard let value = number(17..<19) else { return nil }
             second = value
             index = 19
+            // A fraction of a second: 1 to 9 digits, dropped (orders are kept to the second).
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                var end = index + 1
+                while end < bytes.count, bytes[end] >= 0x30, bytes[end] <= 0x39 { end += 1 }
+                guard (1...9).contains(end - index - 1) else { return nil }
+                index = end
+            }
         }
         var offset: Int?
         if index < bytes.count {
@@ -272,7 +311,7 @@ public enum OrderDateParser {
             } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), bytes.count == index + 6,
                       bytes[index + 3] == UInt8(ascii: ":"),
                       let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6),
-                      hours < 24, minutes < 60 {
+                      minutes < 60, hours * 3600 + minutes * 60 <= maximumOffset {
                 offset = (hours * 3600 + minutes * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
             } else {
                 return nil

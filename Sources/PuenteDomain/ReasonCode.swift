@@ -74,16 +74,24 @@ public struct OrderReason: Sendable, Equatable, Codable {
     public var code: ReasonCode
     /// The line of the file the reason is about (the order's first line for order-wide reasons).
     public var line: Int
+    /// For a reason about one order line, its position in the order (from 1): a site that
+    /// writes its XML on one physical line still learns which line is meant.
+    public var item: Int?
     public var product: String?
     public var expected: String?
     public var got: String?
+    /// What is wrong when the code alone does not say (an amount that cannot be represented).
+    public var message: String?
 
-    public init(_ code: ReasonCode, line: Int, product: String? = nil, expected: String? = nil, got: String? = nil) {
+    public init(_ code: ReasonCode, line: Int, item: Int? = nil, product: String? = nil, expected: String? = nil,
+                got: String? = nil, message: String? = nil) {
         self.code = code
         self.line = line
+        self.item = item
         self.product = product
         self.expected = expected
         self.got = got
+        self.message = message
     }
 
     /// `price-mismatch for P01234 (list 1200.00, got 1234.50)`.
@@ -95,6 +103,7 @@ public struct OrderReason: Sendable, Equatable, Codable {
         case let (nil, got?): text += " (\(got))"
         default: break
         }
+        if let message { text += ": \(message)" }
         return text
     }
 }

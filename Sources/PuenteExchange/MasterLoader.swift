@@ -93,7 +93,11 @@ public struct MasterLoader: Sendable {
     }
 
     /// Loads the dumps named by `paths` (files, or folders of them) in dependency order.
-    public func load(paths: [URL]) throws -> MasterLoadReport {
+    ///
+    /// A dump with no data rows, or one that would deactivate more than half of its master's
+    /// active records, is refused (reported, nothing of it loaded) unless
+    /// `allowMassDeactivation`: it is almost always a truncated or wrong file.
+    public func load(paths: [URL], allowMassDeactivation: Bool = false) throws -> MasterLoadReport {
         var files: [(kind: MasterKind, url: URL)] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -123,7 +127,7 @@ public struct MasterLoader: Sendable {
         var report = MasterLoadReport()
         for (kind, url) in files {
             let started = ContinuousClock.now
-            let fileReport = try loadFile(url, kind: kind)
+            let fileReport = try loadFile(url, kind: kind, allowMassDeactivation: allowMassDeactivation)
             logger.info("loaded master dump", metadata: [
                 "file": "\(url.lastPathComponent)", "added": "\(fileReport.added)", "changed": "\(fileReport.changed)",
                 "deactivated": "\(fileReport.deactivated)", "unchanged": "\(fileReport.unchanged)",
@@ -135,7 +139,7 @@ public struct MasterLoader: Sendable {
     }
 
     /// Loads one dump. Row problems are reported in the result; store failures are thrown.
-    func loadFile(_ url: URL, kind: MasterKind) throws -> MasterFileReport {
+    func loadFile(_ url: URL, kind: MasterKind, allowMassDeactivation: Bool = false) throws -> MasterFileReport {
         let name = url.lastPathComponent
         var report = MasterFileReport(file: name, master: kind)
         var dump: MasterDump
@@ -157,12 +161,12 @@ public struct MasterLoader: Sendable {
                 case .clients, .sellers:
                     // Few rows, slow hashes: read all, hash what changed in parallel, then stage.
                     let rows = try readPasswordRows(&dump, kind: kind, table: table, issues: &issues)
-                    result = try store.replaceMaster(table) { staging in
+                    result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
                         for row in rows { staging.stage(line: row.line, values: row.values) }
                     }
                 default:
                     // Many rows (a million prices): parse straight into the staging table.
-                    result = try store.replaceMaster(table) { staging in
+                    result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
                         var record = CSVRecord()
                         while try dump.next(into: &record) {
                             switch parse(record, kind: kind, dump: dump) {
@@ -184,6 +188,20 @@ public struct MasterLoader: Sendable {
             // Thrown inside the replacement's transaction, before any count was taken.
             report.fileRejected = true
             report.errors = [.init(file: name, line: error.line, message: error.message + "; nothing of this file was loaded")]
+            return report
+        } catch let refusal as MassDeactivationRefused {
+            report.fileRejected = true
+            report.deactivated = refusal.wouldDeactivate
+            let records = "\(refusal.active) active \(kind.rawValue.replacingOccurrences(of: "_", with: " "))"
+            let what = refusal.noDataRows
+                ? "the file has no usable data rows: it would deactivate all \(records)"
+                : "it would deactivate \(refusal.wouldDeactivate) of the \(records), more than half"
+            report.errors = [.init(file: name, line: 1, message: "refused: \(what); nothing of this file was loaded "
+                + "(a truncated or wrong dump?). If the back office really dropped them, load it again with "
+                + "--allow-mass-deactivation")]
+            logger.error("master dump refused", metadata: [
+                "file": "\(name)", "would_deactivate": "\(refusal.wouldDeactivate)", "active": "\(refusal.active)",
+            ])
             return report
         }
         report.errors = issues.sorted { $0.line < $1.line }

@@ -26,7 +26,8 @@ public struct CSVRecord: Sendable {
 }
 
 /// The one CSV reader of Puente: RFC 4180 over UTF-8 bytes, quoted fields with `""` escapes
-/// and embedded newlines, CRLF or LF line ends, any one-byte delimiter.
+/// and embedded newlines, CRLF, LF or CR-only line ends (old Mac and some ERP exports), any
+/// one-byte delimiter.
 ///
 /// It scans bytes, not characters, and reuses the caller's record, so a million-row price
 /// dump reads in a fraction of a second. Blank lines are skipped. A quote inside an unquoted
@@ -38,7 +39,9 @@ public struct CSVReader {
     private var position = 0
     /// The line the next record starts on (after blank lines).
     public private(set) var line = 1
-    /// Whether the last record read ended with a line end (false: it ran to the end of the text).
+    /// Whether the last record read surely ended with a line end (false: it ran to the end of
+    /// the text, or ended with a CR that is the text's last byte, which an LF may follow in
+    /// the next piece of a file read in pieces).
     public private(set) var lastRecordTerminated = false
     private var scratch: [UInt8] = []
 
@@ -58,11 +61,20 @@ public struct CSVReader {
         var commas = 0
         var semicolons = 0
         for byte in text {
-            if byte == 0x0A { break }
+            if byte == 0x0A || byte == 0x0D { break }
             if byte == UInt8(ascii: ",") { commas += 1 }
             if byte == UInt8(ascii: ";") { semicolons += 1 }
         }
         return semicolons > commas ? UInt8(ascii: ";") : UInt8(ascii: ",")
+    }
+
+    /// The length of the line end at `index` (2 for CRLF, 1 for LF or a lone CR), 0 if none.
+    @inline(__always)
+    private static func lineEnd(at index: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        let byte = buffer[index]
+        if byte == 0x0A { return 1 }
+        if byte == 0x0D { return index + 1 < buffer.count && buffer[index + 1] == 0x0A ? 2 : 1 }
+        return 0
     }
 
     /// Reads the next record into `record`; false at the end of the text.
@@ -72,22 +84,25 @@ public struct CSVReader {
         let newline: UInt8 = 0x0A
         let carriageReturn: UInt8 = 0x0D
         let count = bytes.count
-        // Skip blank lines.
-        while position < count {
-            if bytes[position] == newline {
-                line += 1
-                position += 1
-            } else if bytes[position] == carriageReturn, position + 1 < count, bytes[position + 1] == newline {
-                line += 1
-                position += 2
-            } else {
-                break
-            }
-        }
-        guard position < count else { return false }
-        record.line = line
-        lastRecordTerminated = false
         return try bytes.withUnsafeBufferPointer { buffer throws(CSVError) -> Bool in
+            // Skip blank lines.
+            while position < count {
+                let end = Self.lineEnd(at: position, in: buffer)
+                guard end > 0 else { break }
+                line += 1
+                position += end
+            }
+            guard position < count else { return false }
+            record.line = line
+            lastRecordTerminated = false
+            /// Ends the record at the line end at `position` (of `length` bytes).
+            func endRecord(_ length: Int) -> Bool {
+                // A CR that ends the text may be the first half of a CRLF cut by a piece.
+                lastRecordTerminated = !(length == 1 && buffer[position] == carriageReturn && position + 1 == count)
+                position += length
+                line += 1
+                return true
+            }
             while true {
                 if position < count, buffer[position] == quote {
                     // Quoted field.
@@ -111,43 +126,31 @@ public struct CSVReader {
                             position += 1
                             break
                         }
-                        if byte == newline { line += 1 }
+                        // Line breaks inside the field are kept; count CRLF once, a lone CR too.
+                        if byte == newline || (byte == carriageReturn && (position + 1 >= count || buffer[position + 1] != newline)) {
+                            line += 1
+                        }
                         position += 1
                     }
                     record.fields.append(String(decoding: scratch, as: UTF8.self))
                     // After the closing quote: a delimiter, a line end or the end of the text.
                     if position >= count { return true }
-                    let next = buffer[position]
-                    if next == delimiter {
+                    if buffer[position] == delimiter {
                         position += 1
                         continue
                     }
-                    if next == newline {
-                        position += 1
-                        line += 1
-                        lastRecordTerminated = true
-                        return true
-                    }
-                    if next == carriageReturn, position + 1 < count, buffer[position + 1] == newline {
-                        position += 2
-                        line += 1
-                        lastRecordTerminated = true
-                        return true
-                    }
+                    let end = Self.lineEnd(at: position, in: buffer)
+                    if end > 0 { return endRecord(end) }
                     throw CSVError(line: line, message: "unexpected text after the closing quote of a field")
                 }
                 // Unquoted field: up to the delimiter or the line end.
                 let start = position
                 while position < count {
                     let byte = buffer[position]
-                    if byte == delimiter || byte == newline { break }
+                    if byte == delimiter || byte == newline || byte == carriageReturn { break }
                     position += 1
                 }
-                var end = position
-                if end > start, buffer[end - 1] == carriageReturn, position >= count || buffer[position] == newline {
-                    end -= 1
-                }
-                record.fields.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self))
+                record.fields.append(String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<position]), as: UTF8.self))
                 if position >= count { return true }
                 if buffer[position] == delimiter {
                     position += 1
@@ -157,11 +160,7 @@ public struct CSVReader {
                     }
                     continue
                 }
-                // Newline.
-                position += 1
-                line += 1
-                lastRecordTerminated = true
-                return true
+                return endRecord(Self.lineEnd(at: position, in: buffer))
             }
         }
     }

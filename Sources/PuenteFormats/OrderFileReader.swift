@@ -356,6 +356,7 @@ enum CSVOrderReader {
         var bom = false
         var first = true
         var lines = 1
+        var previousEndedWithCR = false
         while true {
             let count = fread(&piece, 1, piece.count, file)
             var bytes = carry + piece[0..<count]
@@ -380,7 +381,10 @@ enum CSVOrderReader {
                 }
                 return (.windows1252, false)
             }
-            lines += checked.reduce(0) { $1 == 0x0A ? $0 + 1 : $0 }
+            lines += TextDecoder.lineBreaks(in: checked[...])
+            // A CRLF cut between two pieces was counted at its CR.
+            if previousEndedWithCR, checked.first == 0x0A { lines -= 1 }
+            previousEndedWithCR = checked.last == 0x0D
             carry = Array(bytes[end...])
             if count < piece.count { break }
         }

@@ -98,11 +98,21 @@ public enum TextDecoder {
         return output
     }
 
-    /// The 1-based line on which `offset` lies.
+    /// The 1-based line on which `offset` lies (LF, CRLF and a lone CR end a line).
     public static func lineNumber(at offset: Int, in bytes: [UInt8]) -> Int {
-        var line = 1
-        for byte in bytes[..<min(offset, bytes.count)] where byte == 0x0A { line += 1 }
-        return line
+        lineBreaks(in: bytes[..<min(offset, bytes.count)]) + 1
+    }
+
+    /// How many line ends `bytes` holds (LF, CRLF and a lone CR each count once; a CR that is
+    /// the last byte counts, so a CRLF cut between two pieces counts in the first).
+    public static func lineBreaks(in bytes: ArraySlice<UInt8>) -> Int {
+        var count = 0
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == 0x0D || (byte == 0x0A && previous != 0x0D) { count += 1 }
+            previous = byte
+        }
+        return count
     }
 
     private static func appendUTF8(_ scalar: UInt32, to output: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import CLibXML2
+import PuenteDomain
 
 /// Writing XML failed: libxml2 refused a call, or the sink the bytes go to threw.
 public struct XMLWriteError: Error, Sendable, CustomStringConvertible {
@@ -12,8 +13,11 @@ public struct XMLWriteError: Error, Sendable, CustomStringConvertible {
 /// The one XML writer of Puente: libxml2's streaming `xmlTextWriter`, handing its output in
 /// chunks to a sink (a file, a hash), so memory does not grow with the document.
 ///
-/// Escaping of `<`, `&`, `"` and control characters is libxml2's. Not thread-safe: one writer
-/// per document.
+/// Escaping of `<`, `&`, `"`, tabs and line breaks is libxml2's. A value holding a character
+/// that XML 1.0 does not allow (libxml2 would write it raw, and the document would not be
+/// well-formed) is refused with an error: what Puente writes is always well-formed, and the
+/// data that reaches here was refused or escaped where it came in. Not thread-safe: one
+/// writer per document.
 public final class XMLStreamWriter {
     public typealias Sink = (UnsafeRawBufferPointer) throws -> Void
 
@@ -62,12 +66,33 @@ public final class XMLStreamWriter {
     }
 
     public func attribute(_ name: String, _ value: String) throws {
+        // A NUL would cut the C string libxml2 is given: refused like the other controls.
+        if let bad = SafeText.firstNonXMLCharacter(in: value) {
+            throw XMLWriteError(message: "attribute \(name) holds \(SafeText.codePoint(bad)), which XML 1.0 does not allow")
+        }
         try check(xmlTextWriterWriteAttribute(writer, name, value), "write attribute \(name)")
     }
 
     /// An attribute from C strings, for writers that stream many records (no `String` per value).
     public func attribute(_ name: UnsafePointer<UInt8>, _ value: UnsafePointer<UInt8>) throws {
+        if let bad = Self.firstNonXMLByte(value) {
+            throw XMLWriteError(message: "attribute \(String(cString: name)) holds the byte 0x\(String(bad, radix: 16)), "
+                                + "which XML 1.0 does not allow")
+        }
         try check(xmlTextWriterWriteAttribute(writer, name, value), "write an attribute")
+    }
+
+    /// The first byte of a NUL-terminated UTF-8 string that starts a character XML 1.0 does
+    /// not allow: a C0 control other than tab, LF, CR, or the U+FFFE/U+FFFF sequences.
+    static func firstNonXMLByte(_ value: UnsafePointer<UInt8>) -> UInt8? {
+        var pointer = value
+        while pointer.pointee != 0 {
+            let byte = pointer.pointee
+            if byte < 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D { return byte }
+            if byte == 0xEF, pointer[1] == 0xBF, pointer[2] == 0xBE || pointer[2] == 0xBF { return byte }
+            pointer += 1
+        }
+        return nil
     }
 
     public func endElement() throws {

@@ -155,7 +155,7 @@ public final class OrderPoster {
     public init(db: Database, moment: String) throws {
         self.db = db
         self.moment = moment
-        findPosted = try db.makeStatement(sql: "SELECT content_hash FROM orders WHERE pos = ? AND web_id = ?")
+        findPosted = try db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
         insertOrder = try db.makeStatement(sql: """
             INSERT INTO orders(pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
                                source_file, source_line, created, change_seq)
@@ -175,15 +175,17 @@ public final class OrderPoster {
             """)
     }
 
-    /// The content hash of the order already posted with this POS and id, if any.
-    public func postedContentHash(pos: Int, webID: String) throws -> String? {
+    /// The content hash and number of the order already posted with this POS and id, if any.
+    public func postedOrder(pos: Int, webID: String) throws -> (contentHash: String, number: OrderNumber)? {
         let statement = findPosted.sqliteStatement
         defer { sqlite3_reset(statement) }
         sqlite3_bind_int64(statement, 1, Int64(pos))
         bind(webID, 2, statement)
         let code = sqlite3_step(statement)
-        if code == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) { return String(cString: text) }
-        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw failure("look up an order") }
+        if code == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) {
+            return (String(cString: text), OrderNumber(pos: pos, sequence: Int(sqlite3_column_int64(statement, 1))))
+        }
+        guard code == SQLITE_DONE else { throw failure("look up an order") }
         return nil
     }
 

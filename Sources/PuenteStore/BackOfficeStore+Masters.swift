@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import PuenteDomain
 
 /// Collects the rows of one master dump for `BackOfficeStore.replaceMaster`.
 ///
@@ -28,12 +29,14 @@ public struct MasterStaging: ~Copyable {
         for (index, value) in values.enumerated() {
             guard case .text(var text) = value else { continue }
             // Codes may hold no control character at all (they order the merge); other text
-            // only not the separator of the comparison form.
-            let refused = text.withUTF8 { bytes in
-                index < keyCount ? bytes.contains { $0 < 0x20 } : bytes.contains(Self.separatorByte)
-            }
-            if refused {
-                errors.append(MasterRowError(line: line, message: "\(table.stagedColumns[index]) holds a control character"))
+            // nothing that XML 1.0 does not allow (it goes into the packages' XML), which
+            // includes the separator of the comparison form.
+            let refused: Unicode.Scalar? = index < keyCount
+                ? text.withUTF8 { bytes in bytes.first { $0 < 0x20 }.map { Unicode.Scalar($0) } }
+                : SafeText.firstNonXMLCharacter(in: text)
+            if let refused {
+                errors.append(MasterRowError(
+                    line: line, message: "\(table.stagedColumns[index]) holds the control character \(SafeText.codePoint(refused))"))
                 return
             }
         }
@@ -74,11 +77,17 @@ extension BackOfficeStore {
     /// (never deleted); records whose values did not change are not written and keep their
     /// `change_seq`; all records that changed share one new change sequence. A key staged twice
     /// keeps its first row. If `stageRows` throws, nothing of the replacement is kept.
+    ///
+    /// Unless `allowMassDeactivation`, a replacement that has no data rows at all, or that
+    /// would deactivate more than half of the master's active records, is almost always a
+    /// truncated or wrong dump: it throws `MassDeactivationRefused` and changes nothing.
     public func replaceMaster(
-        _ table: MasterTable,
+        _ table: MasterTable, allowMassDeactivation: Bool = false,
         stageRows: (inout MasterStaging) throws -> Void
     ) throws -> MasterReplacementResult {
-        try database.write { db in try Self.replaceMaster(table, in: db, stageRows: stageRows) }
+        try database.write { db in
+            try Self.replaceMaster(table, allowMassDeactivation: allowMassDeactivation, in: db, stageRows: stageRows)
+        }
     }
 
     private enum MergeAction {
@@ -88,7 +97,7 @@ extension BackOfficeStore {
     }
 
     static func replaceMaster(
-        _ table: MasterTable, in db: Database,
+        _ table: MasterTable, allowMassDeactivation: Bool, in db: Database,
         stageRows: (inout MasterStaging) throws -> Void
     ) throws -> MasterReplacementResult {
         var references: [(column: Int, name: String, codes: Set<String>)] = []
@@ -123,6 +132,7 @@ extension BackOfficeStore {
         let stored = storedStatement.sqliteStatement
         defer { withExtendedLifetime(storedStatement) { _ = sqlite3_reset(stored) } }
         var next = 0
+        var activeBefore = 0
         /// Moves past `rows[next]` and any later row with the same key (reported).
         func advance() {
             let key = rows[next].key
@@ -142,6 +152,8 @@ extension BackOfficeStore {
                 throw StoreError(operation: "read \(table.name)", path: "", message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
             let storedKey = text(stored, 0)
+            let storedActive = sqlite3_column_int64(stored, 2) == 1
+            if storedActive { activeBefore += 1 }
             while next < rows.count, byteOrder(rows[next].key, storedKey) < 0 {
                 actions.append(.insert(next))
                 advance()
@@ -153,7 +165,7 @@ extension BackOfficeStore {
                     actions.append(.update(next))
                 }
                 advance()
-            } else if sqlite3_column_int64(stored, 2) == 1 {
+            } else if storedActive {
                 actions.append(.deactivate(storedKey))
             }
         }
@@ -162,6 +174,14 @@ extension BackOfficeStore {
             advance()
         }
         result.rowErrors.sort { $0.line < $1.line }
+        if !allowMassDeactivation {
+            let deactivations = actions.reduce(0) { if case .deactivate = $1 { $0 + 1 } else { $0 } }
+            let noDataRows = rows.isEmpty && staging.errors.isEmpty
+            if noDataRows || deactivations * 2 > activeBefore {
+                throw MassDeactivationRefused(table: table.name, wouldDeactivate: deactivations, active: activeBefore,
+                                              noDataRows: noDataRows)
+            }
+        }
         guard !actions.isEmpty else { return result }
 
         let sequence = try nextChangeSequence(db)
@@ -262,6 +282,18 @@ extension BackOfficeStore {
             return result
         }
     }
+}
+
+/// A master replacement refused because it would deactivate most of the master (or has no
+/// data rows): almost always a truncated or wrong dump. Nothing was changed.
+public struct MassDeactivationRefused: Error, Sendable, Equatable {
+    public let table: String
+    /// Active records the replacement would have deactivated.
+    public let wouldDeactivate: Int
+    /// Active records before it.
+    public let active: Int
+    /// The dump had no data rows at all.
+    public let noDataRows: Bool
 }
 
 /// Binds comparison forms back into statements and runs them: each part as text (SQLite's

@@ -25,12 +25,15 @@ extension Puente.Masters {
         @Argument(help: "Dump files or folders.")
         var paths: [String]
 
+        @Flag(help: "Load a dump even if it has no data rows or would deactivate more than half of its master's active records.")
+        var allowMassDeactivation = false
+
         func run() throws {
             let context = try global.makeContext()
             let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let urls = paths.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
             let lock = try Failure.guarding { try RunLock(database: context.configuration.database) }
-            let report = try Failure.guarding { try session.masterLoader().load(paths: urls) }
+            let report = try Failure.guarding { try session.masterLoader().load(paths: urls, allowMassDeactivation: allowMassDeactivation) }
             withExtendedLifetime(lock) {}
             context.say(MastersSummary.text(report))
             try context.printJSON(report)

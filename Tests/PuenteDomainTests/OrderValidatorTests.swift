@@ -83,7 +83,7 @@ struct FakeMasters: OrderMasters {
         #expect(codes(validator().check(order(lines: [("P1", "1", "12,00")]))) == ["invalid-price"])
         let mismatch = validator().check(order(lines: [("P1", "1", "1234.50")]))
         #expect(mismatch.outcome == .held)
-        #expect(mismatch.reasons == [OrderReason(.priceMismatch, line: 4, product: "P1", expected: "1200.00", got: "1234.50")])
+        #expect(mismatch.reasons == [OrderReason(.priceMismatch, line: 4, item: 1, product: "P1", expected: "1200.00", got: "1234.50")])
         #expect(mismatch.reasons[0].summary == "price-mismatch for P1 (list 1200.00, got 1234.50)")
     }
 

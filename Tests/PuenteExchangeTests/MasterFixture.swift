@@ -25,18 +25,18 @@ struct MasterFixture {
 
     /// Writes the dumps (name → text) into `dumps/` and loads that folder.
     @discardableResult
-    func load(_ files: [String: String]) throws -> MasterLoadReport {
+    func load(_ files: [String: String], allowMassDeactivation: Bool = false) throws -> MasterLoadReport {
         let dumps = folder.url.appending(path: "dumps-\(UUID().uuidString)")
         for (name, text) in files { try folder.write(dumps.lastPathComponent + "/" + name, text) }
-        return try session.masterLoader().load(paths: [dumps])
+        return try session.masterLoader().load(paths: [dumps], allowMassDeactivation: allowMassDeactivation)
     }
 
     /// Loads files given as raw bytes.
     @discardableResult
-    func load(bytes files: [String: [UInt8]]) throws -> MasterLoadReport {
+    func load(bytes files: [String: [UInt8]], allowMassDeactivation: Bool = false) throws -> MasterLoadReport {
         let dumps = folder.url.appending(path: "dumps-\(UUID().uuidString)")
         for (name, bytes) in files { try folder.write(dumps.lastPathComponent + "/" + name, bytes: bytes) }
-        return try session.masterLoader().load(paths: [dumps])
+        return try session.masterLoader().load(paths: [dumps], allowMassDeactivation: allowMassDeactivation)
     }
 
     func rows(_ sql: String) throws -> [Row] {

@@ -32,7 +32,7 @@ import Testing
         let prices = try fixture.rows("SELECT price_list, product, price FROM prices ORDER BY 1, 2")
         #expect(prices.map { Money(units: $0["price"]).description } == ["1200.50", "899.00", "1300.0001"])
         // A point in a semicolon dump is refused, never guessed.
-        let report = try fixture.load(["prices.csv": "price_list;product;price\nL1;P1;1.234\n"])
+        let report = try fixture.load(["prices.csv": "price_list;product;price\nL1;P1;1.234\n"], allowMassDeactivation: true)
         #expect(report.files[0].errors.map(\.description) == [
             "prices.csv line 2: price \"1.234\" is not an amount (like 1234,50, at most 4 decimals)",
         ])
@@ -50,7 +50,7 @@ import Testing
         #expect(try fixture.value("SELECT name FROM clients WHERE code = 'C9'") == "Peña Güemes")
 
         let withBOM = [0xEF, 0xBB, 0xBF] + Array("CODE,Name,Currency\nL7,Lista 7,ARS\n".utf8)
-        let bomReport = try fixture.load(bytes: ["price_lists.csv": withBOM])
+        let bomReport = try fixture.load(bytes: ["price_lists.csv": withBOM], allowMassDeactivation: true)
         #expect(bomReport.files[0].added == 1)
         #expect(try fixture.value("SELECT name FROM price_lists WHERE code = 'L7'") == "Lista 7")
     }
@@ -105,7 +105,7 @@ import Testing
             C7,Bien,1,ok@example.com,L1,,,N
 
             """
-        let report = try fixture.load(["clients.csv": clients])
+        let report = try fixture.load(["clients.csv": clients], allowMassDeactivation: true)
         #expect(report.needsAttention)
         #expect(report.files[0].errors.map(\.description) == [
             "clients.csv line 3: price_list \"L9\" does not exist",

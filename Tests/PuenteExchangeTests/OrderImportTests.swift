@@ -97,7 +97,7 @@ struct ImportFixture {
             "pedido-con-doctype.xml.ack.xml", "pedidos-2026-11-28-manana.xml.ack.xml", "pedidos-2026-11-28-tarde.csv.ack.xml",
         ])
         let ack = try String(contentsOf: fixture.outbox.appending(path: "acks/pedidos-2026-11-28-tarde.csv.ack.xml"), encoding: .utf8)
-        #expect(ack.contains("<order id=\"W-10045\" pos=\"9900\" outcome=\"duplicate\"/>"))
+        #expect(ack.contains("<order id=\"W-10045\" pos=\"9900\" outcome=\"duplicate\" number=\"9900-00000001\"/>"))
         #expect(ack.contains("<order id=\"W-10053\" pos=\"9900\" outcome=\"accepted\" number=\"9900-00000004\"/>"))
         let rejectedAck = try String(contentsOf: fixture.outbox.appending(path: "acks/pedido-con-doctype.xml.ack.xml"), encoding: .utf8)
         #expect(rejectedAck.contains("outcome=\"rejected\""))

@@ -28,7 +28,7 @@ final class AckWriter {
         try xml.startDocument()
         try xml.startElement("ack")
         try xml.attribute("version", "1")
-        try xml.attribute("file", file)
+        try attribute("file", file)
         try xml.attribute("sha256", sha256)
         try xml.attribute("processed", processed)
         if rejected { try xml.attribute("outcome", "rejected") }
@@ -39,8 +39,8 @@ final class AckWriter {
         try start(rejected: false)
         try xml.raw("\n  ")
         try xml.startElement("order")
-        try xml.attribute("id", draft.id)
-        try xml.attribute("pos", draft.pos)
+        try attribute("id", draft.id)
+        try attribute("pos", draft.pos)
         try xml.attribute("outcome", verdict.outcome.rawValue)
         if let number { try xml.attribute("number", number.description) }
         for reason in verdict.reasons {
@@ -48,9 +48,11 @@ final class AckWriter {
             try xml.startElement("reason")
             try xml.attribute("code", reason.code.rawValue)
             try xml.attribute("line", String(reason.line))
-            if let product = reason.product { try xml.attribute("product", product) }
-            if let expected = reason.expected { try xml.attribute("expected", expected) }
-            if let got = reason.got { try xml.attribute("got", got) }
+            if let item = reason.item { try xml.attribute("item", String(item)) }
+            if let product = reason.product { try attribute("product", product) }
+            if let expected = reason.expected { try attribute("expected", expected) }
+            if let got = reason.got { try attribute("got", got) }
+            if let message = reason.message { try attribute("message", message) }
             try xml.endElement()
         }
         if !verdict.reasons.isEmpty { try xml.raw("\n  ") }
@@ -64,9 +66,15 @@ final class AckWriter {
         try xml.startElement("reason")
         try xml.attribute("code", error.code.rawValue)
         if error.line > 0 { try xml.attribute("line", String(error.line)) }
-        try xml.attribute("message", error.message)
+        try attribute("message", error.message)
         try xml.endElement()
         try finish()
+    }
+
+    /// Values from the Inbox (names, ids, what the site sent) may hold characters XML 1.0 does
+    /// not allow: the ack shows them escaped (`\x1B`), so it stays well-formed.
+    private func attribute(_ name: String, _ value: String) throws {
+        try xml.attribute(name, SafeText.escapingNonXMLCharacters(value))
     }
 
     /// Ends the document and flushes it to disk under its temporary name.

@@ -132,16 +132,19 @@ public struct OrderImporter: Sendable {
                     for (draft, checked) in batch {
                         var verdict = checked
                         let contentHash = Self.hash(verdict.content)
-                        if let pos = Int(draft.pos), let posted = try poster.postedContentHash(pos: pos, webID: draft.id) {
-                            verdict = verdict.resolvingDuplicate(sameContent: contentHash == posted, line: draft.line)
-                        }
+                        let pos = OrderValidator.pointOfSale(draft.pos)
                         var number: OrderNumber?
+                        if let pos, let posted = try poster.postedOrder(pos: pos, webID: draft.id) {
+                            verdict = verdict.resolvingDuplicate(sameContent: contentHash == posted.contentHash, line: draft.line)
+                            // A site that resends after losing an ack learns the number again.
+                            if verdict.outcome == .duplicate { number = posted.number }
+                        }
                         switch verdict.outcome {
                         case .accepted, .held:
                             number = try poster.post(posting(draft, verdict, contentHash: contentHash, file: name))
                         case .rejected:
                             try poster.recordRejected(
-                                fileID: fileID, pos: Int(draft.pos), webID: draft.id, client: draft.client,
+                                fileID: fileID, pos: pos, webID: draft.id, client: draft.client,
                                 seller: draft.seller.isEmpty ? nil : draft.seller, date: draft.date, line: draft.line,
                                 reasons: Self.json(verdict.reasons))
                         case .duplicate:
