@@ -23,8 +23,11 @@ public struct DemoRun {
 
     /// Runs the demo on `samples` (the repository's `Samples/`: `masters/` and `orders/`).
     public func run(samples: URL) throws -> DemoOutcome {
-        // A fresh store: the old one, its WAL files and its fingerprint key go.
-        for suffix in ["", "-wal", "-shm", ".key"] {
+        // A fresh store: the old one, its WAL files and its fingerprint key go, under the
+        // old store's lock (never under a run that is using it).
+        let oldLock = try RunLock.take(database: configuration.database, create: false)
+        defer { oldLock?.release() }
+        for suffix in ["", "-wal", "-shm", ".key", ".lock"] {
             let url = URL(filePath: configuration.database.path + suffix)
             if FileManager.default.fileExists(atPath: url.path) { try FileManager.default.removeItem(at: url) }
         }
@@ -35,6 +38,7 @@ public struct DemoRun {
         for folder in leftovers where FileManager.default.fileExists(atPath: folder.path) {
             try FileManager.default.removeItem(at: folder)
         }
+        oldLock?.release()
         let session = try PuenteSession(configuration: configuration, logger: logger)
         let masters = try session.masterLoader().load(paths: [samples.appending(path: "masters")])
         let (clients, sellers) = try session.store.database.read { db in
@@ -52,9 +56,7 @@ public struct DemoRun {
             try FileManager.default.copyItem(at: orders.appending(path: name), to: target)
             dropped.append(target)
         }
-        let lock = try RunLock(database: configuration.database)
         let importReport = try session.orderImporter().run(files: dropped)
-        withExtendedLifetime(lock) {}
         let export = try session.packageExporter().export()
         return DemoOutcome(masters: masters, webClients: clients, webSellers: sellers, importReport: importReport,
                            export: export)

@@ -4,20 +4,60 @@ import PuenteSecurity
 import PuenteStore
 
 /// The store and helpers one command works with, made from the configuration.
+///
+/// A session that writes takes the run lock before anything touches the store: a second
+/// writer learns at once that it must try later (`RunLockBusy`), never after waiting on SQLite.
 public struct PuenteSession: Sendable {
+    /// What the command will do with the store.
+    public enum Access: Sendable {
+        /// Write (import, export, masters load): the run lock, the store created if needed,
+        /// the configured sites registered.
+        case write
+        /// Check everything and write nothing at all (`import --dry-run`): the run lock only
+        /// when the store exists (taking it writes nothing); with no store yet, an empty
+        /// scratch store in the system's temporary folder, removed when the session ends.
+        case dryRun
+        /// Only read (reports): no lock; with no store yet, an empty scratch store.
+        case read
+    }
+
     public let configuration: Configuration
     public let store: BackOfficeStore
     public let logger: Logger
+    /// The run lock the session holds, if any (released when the session is dropped).
+    public let lock: RunLock?
+    /// With no store yet, the scratch folder a dry run or report works in.
+    private let scratch: ScratchFolder?
 
-    /// Opens (or creates) the store and registers the configured sites.
-    public init(configuration: Configuration, logger: Logger) throws {
+    /// Opens the store for `access`.
+    public init(configuration: Configuration, logger: Logger, access: Access = .write) throws {
         self.configuration = configuration
         self.logger = logger
-        try FileManager.default.createDirectory(at: configuration.database.deletingLastPathComponent(),
-                                                withIntermediateDirectories: true)
-        store = try BackOfficeStore(path: configuration.database.path)
-        try store.registerSites(configuration.sites.map { ($0.pos, $0.name) })
+        let database = configuration.database
+        let exists = FileManager.default.fileExists(atPath: database.path)
+        switch access {
+        case .write:
+            try FileManager.default.createDirectory(at: database.deletingLastPathComponent(), withIntermediateDirectories: true)
+            lock = try RunLock.take(database: database, create: true)
+            scratch = nil
+            store = try BackOfficeStore(path: database.path)
+            try store.registerSites(configuration.sites.map { ($0.pos, $0.name) })
+        case .dryRun, .read:
+            lock = exists && access == .dryRun ? try RunLock.take(database: database, create: false) : nil
+            if exists && (access == .read || lock != nil) {
+                scratch = nil
+                store = try BackOfficeStore(path: database.path)
+            } else {
+                let folder = try ScratchFolder()
+                scratch = folder
+                store = try BackOfficeStore(path: folder.url.appending(path: "scratch.sqlite").path)
+                try store.registerSites(configuration.sites.map { ($0.pos, $0.name) })
+            }
+        }
     }
+
+    /// Whether the session works on an empty scratch store (there was no store yet).
+    public var isScratch: Bool { scratch != nil }
 
     public func packageExporter() -> PackageExporter {
         PackageExporter(store: store, configuration: configuration, logger: logger)
@@ -32,4 +72,17 @@ public struct PuenteSession: Sendable {
                      fingerprint: try PasswordFingerprint.keyFile(for: configuration.database),
                      timezone: configuration.timezone, logger: logger)
     }
+}
+
+/// A private folder under the system's temporary directory, removed with the last reference.
+final class ScratchFolder: Sendable {
+    let url: URL
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "/puente-scratch-XXXXXX").utf8CString)
+        guard let made = mkdtemp(&template) else { throw FileError.system("make a scratch folder in", NSTemporaryDirectory()) }
+        url = URL(filePath: String(cString: made), directoryHint: .isDirectory)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
 }

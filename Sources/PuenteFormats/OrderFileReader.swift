@@ -20,28 +20,30 @@ public struct OrderFileError: Error, Sendable, Equatable, CustomStringConvertibl
     }
 }
 
-/// The one door order files come in by. XML goes through libxml2's streaming reader with only
-/// `XML_PARSE_NONET` (no entity substitution, no DTD loading, no XInclude, no recovery, no huge
-/// mode), any DOCTYPE refused, and the orders XSD checked as it reads; CSV through Puente's CSV
-/// reader. Orders are handed over one at a time as they are read; a file-level error can still
-/// come after some were handed over (a schema violation near the end), so the caller must be
-/// able to undo them (the importer reads a file inside one transaction).
+/// The one door order files come in by. The file is opened once as an `UntrustedFile` (no
+/// symbolic link, no FIFO, only a regular file, read up to its size when opened). XML goes
+/// through libxml2's streaming reader with only `XML_PARSE_NONET` (no entity substitution, no
+/// DTD loading, no XInclude, no recovery, no huge mode), in the encoding Puente decided from
+/// the prolog before libxml2 saw a byte, any DOCTYPE refused, and the orders XSD checked as it
+/// reads; CSV through Puente's CSV reader. Orders are handed over one at a time as they are
+/// read; a file-level error can still come after some were handed over (a schema violation
+/// near the end), so the caller must be able to undo them (the importer reads a file inside
+/// one transaction). libxml2 prints nothing by itself: its errors become `OrderFileError`s.
 public enum OrderFileReader {
-    /// Reads the file at `path` (XML or CSV by its extension), calling `body` for each order.
-    public static func read(
-        path: String, maxBytes: Int, _ body: (OrderDraft) throws -> Void
-    ) throws -> Void {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw OrderFileError(isCSV(path) ? .malformedCSV : .malformedXML, "cannot read the file")
+    /// Opens and reads the file at `path` (XML or CSV by its extension), calling `body` for each order.
+    public static func read(path: String, maxBytes: Int, _ body: (OrderDraft) throws -> Void) throws {
+        try read(UntrustedFile(path: path), maxBytes: maxBytes, body)
+    }
+
+    /// Reads an opened file (XML or CSV by its name's extension), calling `body` for each order.
+    public static func read(_ file: UntrustedFile, maxBytes: Int, _ body: (OrderDraft) throws -> Void) throws {
+        if file.size > Int64(maxBytes) {
+            throw OrderFileError(.fileTooLarge, "\(file.size) bytes, over the limit of \(maxBytes)")
         }
-        if Int(info.st_size) > maxBytes {
-            throw OrderFileError(.fileTooLarge, "\(info.st_size) bytes, over the limit of \(maxBytes)")
-        }
-        if isCSV(path) {
-            try CSVOrderReader.read(path: path, body)
+        if isCSV(file.path) {
+            try CSVOrderReader.read(file, body)
         } else {
-            try XMLOrderReader.read(path: path, body)
+            try XMLOrderReader.read(file, body)
         }
     }
 
@@ -50,11 +52,14 @@ public enum OrderFileReader {
 
 /// XML order files, streamed.
 enum XMLOrderReader {
-    static let acceptedEncodings = ["utf-8", "iso-8859-1", "windows-1252"]
+    /// The contract's encodings, by the name a declaration gives (any case), and the name
+    /// libxml2 is told to use.
+    static let acceptedEncodings = ["utf-8": "UTF-8", "iso-8859-1": "ISO-8859-1", "windows-1252": "windows-1252"]
 
     /// The compiled orders schema (compiled once; libxml2 lets validation contexts share it).
     nonisolated(unsafe) static let schema: xmlSchemaPtr? = {
-        OrdersSchema.text.withCString { text in
+        XMLOrderReader.silenceLibxml2()
+        return OrdersSchema.text.withCString { text in
             guard let context = xmlSchemaNewMemParserCtxt(text, Int32(strlen(text))) else { return nil }
             defer { xmlSchemaFreeParserCtxt(context) }
             return xmlSchemaParse(context)
@@ -67,12 +72,43 @@ enum XMLOrderReader {
         var inNote = false
     }
 
-    static func read(path: String, _ body: (OrderDraft) throws -> Void) throws {
-        try checkProlog(path: path)
+    /// Where libxml2 reads from: the opened file, through `pread`, never past its size.
+    final class Input {
+        let file: UntrustedFile
+        var offset: Int64 = 0
+        var failure: (any Error)?
+        init(_ file: UntrustedFile) { self.file = file }
+    }
+
+    /// libxml2 reports some problems (I/O, encoding) outside a reader's error handler, to
+    /// stderr by default, and per thread: route them to a handler that drops them (the reader's
+    /// own handler turns the parser's errors into the file's verdict). Call on the reading thread.
+    static func silenceLibxml2() {
+        xmlSetStructuredErrorFunc(nil) { _, _ in }
+    }
+
+    static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
+        silenceLibxml2()
+        let encoding = try checkProlog(file)
         guard let schema else { throw OrderFileError(.schemaViolation, "the orders schema could not be compiled") }
-        // BIG_LINES only keeps line numbers right past line 65,535 (for error messages).
-        guard let reader = xmlReaderForFile(path, nil, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)) else {
-            throw OrderFileError(.malformedXML, "cannot open the file")
+        let input = Input(file)
+        let context = Unmanaged.passUnretained(input).toOpaque()
+        // BIG_LINES only keeps line numbers right past line 65,535 (for error messages);
+        // IGNORE_ENC keeps libxml2 to the encoding decided here, whatever the file declares.
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_IGNORE_ENC.rawValue)
+        guard let reader = xmlReaderForIO({ context, buffer, length in
+            guard let context, let buffer, length > 0 else { return 0 }
+            let input = Unmanaged<Input>.fromOpaque(context).takeUnretainedValue()
+            do {
+                let count = try input.file.read(at: input.offset, into: buffer, count: Int(length))
+                input.offset += Int64(count)
+                return Int32(count)
+            } catch {
+                input.failure = error
+                return -1
+            }
+        }, nil, context, nil, encoding, options) else {
+            throw OrderFileError(.malformedXML, "libxml2 could not start reading the file")
         }
         defer { xmlFreeTextReader(reader) }
         let state = State()
@@ -87,9 +123,11 @@ enum XMLOrderReader {
         guard xmlTextReaderSetSchema(reader, schema) == 0 else {
             throw OrderFileError(.schemaViolation, "cannot attach the orders schema")
         }
-        try withExtendedLifetime(state) {
+        try withExtendedLifetime((state, input)) {
             while true {
                 let result = xmlTextReaderRead(reader)
+                // The file could not be read (not its content's fault): an I/O problem.
+                if let failure = input.failure { throw failure }
                 if let error = state.firstError { throw error }
                 if result == 0 { break }
                 if result < 0 { throw OrderFileError(.malformedXML, line: line(reader), "not well-formed") }
@@ -108,6 +146,8 @@ enum XMLOrderReader {
         case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
             throw OrderFileError(.doctypeNotAllowed, line: line(reader), "a DOCTYPE is not allowed in an order file")
         case Int32(XML_READER_TYPE_ELEMENT.rawValue):
+            // The schema refuses elements in a namespace; never take one as ours meanwhile.
+            guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
             let name = constString(xmlTextReaderConstLocalName(reader))
             let empty = xmlTextReaderIsEmptyElement(reader) == 1
             switch name {
@@ -147,6 +187,7 @@ enum XMLOrderReader {
         case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
             if state.inNote { state.order?.note += constString(xmlTextReaderConstValue(reader)) }
         case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
+            guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
             let name = constString(xmlTextReaderConstLocalName(reader))
             if name == "note" { state.inNote = false }
             if name == "order", let order = state.order {
@@ -158,9 +199,12 @@ enum XMLOrderReader {
         }
     }
 
-    /// Calls `body` with each attribute's name and value of the current element.
+    /// Calls `body` with the name and value of each attribute of the current element that is in
+    /// no namespace: the contract's attributes. A namespace declaration (`xmlns:seller="V02"`,
+    /// whose local name is `seller`) is never data, and a namespaced attribute is not ours.
     private static func forEachAttribute(_ reader: xmlTextReaderPtr, _ body: (String, String) -> Void) {
         while xmlTextReaderMoveToNextAttribute(reader) == 1 {
+            guard xmlTextReaderConstNamespaceUri(reader) == nil, xmlTextReaderIsNamespaceDecl(reader) == 0 else { continue }
             body(constString(xmlTextReaderConstLocalName(reader)), constString(xmlTextReaderConstValue(reader)))
         }
         xmlTextReaderMoveToElement(reader)
@@ -180,22 +224,30 @@ enum XMLOrderReader {
         return Int(xmlTextReaderGetParserLineNumber(reader))
     }
 
-    /// Before libxml2 sees the file: only UTF-8, ISO-8859-1 and windows-1252 are accepted and a
-    /// BOM must agree with the declaration (libxml2 would otherwise guess or switch encodings),
-    /// and a DOCTYPE anywhere before the root element refuses the file at once, before any of
-    /// its declarations is parsed.
-    static func checkProlog(path: String) throws {
-        guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedXML, "cannot read the file") }
-        defer { fclose(file) }
+    /// Before libxml2 sees the file, decides its encoding: UTF-8 unless the declaration names
+    /// ISO-8859-1 or windows-1252; any other declared encoding, a UTF-16 or UTF-32 byte order
+    /// mark, a start that is not ASCII-compatible (UTF-16 or UTF-32 without a BOM, EBCDIC: what
+    /// libxml2 would otherwise detect and convert), or a UTF-8 BOM contradicting the
+    /// declaration is `unsupported-encoding`. A DOCTYPE anywhere before the root element
+    /// refuses the file at once, before any of its declarations is parsed. Returns the
+    /// encoding's name for libxml2.
+    static func checkProlog(_ file: UntrustedFile) throws -> String {
         var head = [UInt8](repeating: 0, count: 1 << 16)
-        let count = fread(&head, 1, head.count, file)
+        let count = try head.withUnsafeMutableBytes { try file.read(at: 0, into: $0.baseAddress!, count: $0.count) }
         head.removeSubrange(count...)
         if head.isEmpty { throw OrderFileError(.malformedXML, line: 1, "the file is empty") }
-        if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) {
-            throw OrderFileError(.unsupportedEncoding, line: 1, "UTF-16 is not accepted (UTF-8, ISO-8859-1 or windows-1252)")
+        let accepted = "(UTF-8, ISO-8859-1 or windows-1252)"
+        if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) {
+            throw OrderFileError(.unsupportedEncoding, line: 1, "a UTF-16 or UTF-32 byte order mark: not accepted \(accepted)")
         }
         let bom = head.starts(with: TextDecoder.utf8BOM)
         var position = bom ? 3 : 0
+        let start = head[position..<min(head.count, position + 4)]
+        if start.contains(0) || start.starts(with: [0x4C, 0x6F, 0xA7, 0x94]) {
+            throw OrderFileError(.unsupportedEncoding, line: 1,
+                                 "the file is not in an ASCII-compatible encoding (UTF-16, UTF-32 or EBCDIC?): not accepted \(accepted)")
+        }
+        var encoding = "UTF-8"
         var line = 1
         func starts(_ text: String) -> Bool { head[position...].starts(with: text.utf8) }
         func skip(past end: String) -> Bool {
@@ -210,20 +262,21 @@ enum XMLOrderReader {
             }
             return false
         }
-        if starts("<?xml") {
-            let start = position
-            guard skip(past: "?>") else { return }
-            let declaration = String(decoding: head[start..<position], as: UTF8.self)
-            if let match = declaration.firstMatch(of: /encoding\s*=\s*["']([^"']*)["']/) {
-                let declared = String(match.1).lowercased()
-                guard acceptedEncodings.contains(declared) else {
+        // The XML declaration: `<?xml` and a blank (`<?xml-stylesheet` is another thing).
+        if starts("<?xml"), position + 5 < head.count, [0x20, 0x09, 0x0D, 0x0A].contains(head[position + 5]) {
+            let declarationStart = position
+            guard skip(past: "?>") else {
+                throw OrderFileError(.malformedXML, line: 1, "the XML declaration is never closed")
+            }
+            if let declared = encodingName(inDeclaration: head[declarationStart..<position]) {
+                guard let name = acceptedEncodings[declared.lowercased()] else {
                     throw OrderFileError(.unsupportedEncoding, line: 1,
-                                         "encoding \"\(match.1)\" is not accepted (UTF-8, ISO-8859-1 or windows-1252)")
+                                         "encoding \"\(SafeText.escapingNonXMLCharacters(declared))\" is not accepted \(accepted)")
                 }
-                if bom, declared != "utf-8" {
-                    throw OrderFileError(.unsupportedEncoding, line: 1,
-                                         "a UTF-8 byte order mark contradicts encoding \"\(match.1)\"")
+                if bom, name != "UTF-8" {
+                    throw OrderFileError(.unsupportedEncoding, line: 1, "a UTF-8 byte order mark contradicts encoding \"\(declared)\"")
                 }
+                encoding = name
             }
         }
         // Whitespace, comments and processing instructions may come before the root element.
@@ -233,14 +286,34 @@ enum XMLOrderReader {
                 if byte == 0x0A { line += 1 }
                 position += 1
             } else if starts("<!--") {
-                guard skip(past: "-->") else { return }
+                guard skip(past: "-->") else { return encoding }
             } else if starts("<?") {
-                guard skip(past: "?>") else { return }
+                guard skip(past: "?>") else { return encoding }
             } else if starts("<!DOCTYPE") || starts("<!doctype") {
                 throw OrderFileError(.doctypeNotAllowed, line: line, "a DOCTYPE is not allowed in an order file")
             } else {
-                return
+                return encoding
             }
+        }
+        return encoding
+    }
+
+    /// The value of `encoding="…"` in an XML declaration (`<?xml version="1.0" encoding="…"?>`),
+    /// read as the declaration's grammar says: pseudo-attributes separated by blanks.
+    static func encodingName(inDeclaration bytes: ArraySlice<UInt8>) -> String? {
+        let text = String(decoding: bytes.dropFirst(5).dropLast(2), as: UTF8.self)
+        var rest = Substring(text)
+        while true {
+            rest = rest.drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+            guard let equals = rest.firstIndex(of: "=") else { return nil }
+            let name = rest[..<equals].trimmingCharacters(in: .whitespacesAndNewlines)
+            rest = rest[rest.index(after: equals)...].drop(while: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+            guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+            rest = rest.dropFirst()
+            guard let close = rest.firstIndex(of: quote) else { return nil }
+            let value = String(rest[..<close])
+            if name == "encoding" { return value }
+            rest = rest[rest.index(after: close)...]
         }
     }
 }
@@ -256,10 +329,23 @@ enum CSVOrderReader {
     static let columns = ["order", "pos", "date", "client", "seller", "product", "quantity", "price", "note"]
     static let pieceSize = 1 << 22
 
-    static func read(path: String, _ body: (OrderDraft) throws -> Void) throws {
-        let (encoding, bom) = try detectEncoding(path: path)
-        guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedCSV, "cannot read the file") }
-        defer { fclose(file) }
+    /// Fills `piece` from `offset` as far as the file goes; the count read.
+    static func fill(_ piece: inout [UInt8], from file: UntrustedFile, at offset: inout Int64) throws -> Int {
+        var filled = 0
+        while filled < piece.count {
+            let count = try piece.withUnsafeMutableBytes { buffer in
+                try file.read(at: offset, into: buffer.baseAddress! + filled, count: buffer.count - filled)
+            }
+            if count == 0 { break }
+            filled += count
+            offset += Int64(count)
+        }
+        return filled
+    }
+
+    static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
+        let (encoding, bom) = try detectEncoding(file)
+        var offset: Int64 = 0
         var piece = [UInt8](repeating: 0, count: pieceSize)
         var carry: [UInt8] = []
         var line = 1
@@ -271,7 +357,7 @@ enum CSVOrderReader {
         var delimiter = UInt8(ascii: ",")
         var atEnd = false
         while !atEnd {
-            let count = fread(&piece, 1, piece.count, file)
+            let count = try fill(&piece, from: file, at: &offset)
             atEnd = count < piece.count
             var bytes = piece[0..<count]
             if first, bom { bytes = bytes.dropFirst(3) }
@@ -331,6 +417,16 @@ enum CSVOrderReader {
                 func field(_ name: String) -> String { fields[index[name]!] }
                 let id = field("order")
                 let pos = field("pos")
+                // The ack names an order by its id, and XML cannot carry every character: an
+                // order without a usable id (or a note XML cannot hold) makes the row malformed,
+                // as it would make an XML file not well-formed.
+                if id.isEmpty { throw OrderFileError(.malformedCSV, line: record.line, "the order id is empty") }
+                for name in ["order", "note"] {
+                    if let bad = SafeText.firstNonXMLCharacter(in: field(name)) {
+                        throw OrderFileError(.malformedCSV, line: record.line,
+                                             "\(name) holds the control character \(SafeText.codePoint(bad)), which an order file may not hold")
+                    }
+                }
                 if let order = current, order.id != id || order.pos != pos {
                     try body(order)
                     current = nil
@@ -348,9 +444,8 @@ enum CSVOrderReader {
     }
 
     /// UTF-8 (a BOM allowed) when the whole file is valid UTF-8, else Windows-1252.
-    static func detectEncoding(path: String) throws -> (TextEncoding, bom: Bool) {
-        guard let file = fopen(path, "rb") else { throw OrderFileError(.malformedCSV, "cannot read the file") }
-        defer { fclose(file) }
+    static func detectEncoding(_ file: UntrustedFile) throws -> (TextEncoding, bom: Bool) {
+        var offset: Int64 = 0
         var piece = [UInt8](repeating: 0, count: pieceSize)
         var carry: [UInt8] = []
         var bom = false
@@ -358,7 +453,7 @@ enum CSVOrderReader {
         var lines = 1
         var previousEndedWithCR = false
         while true {
-            let count = fread(&piece, 1, piece.count, file)
+            let count = try fill(&piece, from: file, at: &offset)
             var bytes = carry + piece[0..<count]
             if first {
                 if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }

@@ -75,15 +75,18 @@ extension BackOfficeStore {
 
     /// Makes the configured sites known to the store (new ones added, names updated).
     public func registerSites(_ sites: [(pos: Int, name: String)]) throws {
-        try database.write { db in
-            for site in sites {
-                try db.execute(
-                    sql: """
-                        INSERT INTO sites(pos, name) VALUES (?, ?)
-                        ON CONFLICT(pos) DO UPDATE SET name = excluded.name WHERE name IS NOT excluded.name
-                        """,
-                    arguments: [site.pos, site.name])
-            }
+        try database.write { db in try Self.registerSites(sites, in: db) }
+    }
+
+    /// As `registerSites(_:)`, inside a write already open.
+    public static func registerSites(_ sites: [(pos: Int, name: String)], in db: Database) throws {
+        for site in sites {
+            try db.execute(
+                sql: """
+                    INSERT INTO sites(pos, name) VALUES (?, ?)
+                    ON CONFLICT(pos) DO UPDATE SET name = excluded.name WHERE name IS NOT excluded.name
+                    """,
+                arguments: [site.pos, site.name])
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PuenteDomain
 import PuenteExchange
 
 extension Puente {
@@ -23,11 +24,9 @@ extension Puente {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             // One run at a time: an import or masters load in progress means "try later" (75).
-            let lock = try Failure.guarding { try RunLock(database: context.configuration.database) }
+            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let report = try Failure.guarding { try session.packageExporter().export(site: site, full: full) }
-            withExtendedLifetime(lock) {}
             context.say(ExportSummary.text(report))
             try context.printJSON(report)
         }
@@ -51,7 +50,7 @@ enum ExportSummary {
             } else {
                 lines.append("site \(site.pos): nothing changed since its last package, no package written")
             }
-            return lines.joined(separator: "\n")
+            return lines.map(SafeText.forTerminal).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import PuenteDomain
 import PuenteExchange
+import PuenteFormats
 import PuenteSecurity
 import PuenteStore
 
@@ -20,9 +22,15 @@ enum Failure {
             throw error
         } catch {
             let (message, code) = describe(error)
-            FileHandle.standardError.write(Data("puente: \(message)\n".utf8))
+            FileHandle.standardError.write(Data("puente: \(SafeText.forTerminal(message))\n".utf8))
             throw code
         }
+    }
+
+    /// Says `message` on stderr and gives the usage exit status (64).
+    static func usage(message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("puente: \(SafeText.forTerminal(message))\n".utf8))
+        return usage
     }
 
     static func describe(_ error: any Error) -> (String, ExitCode) {
@@ -36,6 +44,8 @@ enum Failure {
         case let error as UsageError: (error.message, usage)
         case let error as ExportError: (error.description, usage)
         case let error as RunLockBusy: (error.description, locked)
+        case let error as UntrustedFileError: (error.description, io)
+        case let error as ImportInterrupted: describe(error.error)
         case let error as FileError: (error.description, io)
         case let error as StoreError: (error.description, io)
         case let error as PasswordHashError: (error.description, io)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PuenteDomain
 import PuenteExchange
 
 /// Options every subcommand accepts, before or after its name.
@@ -45,7 +46,7 @@ struct GlobalOptions: ParsableArguments {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return OneLineLogHandler(wrapped: handler)
         }
         let workingDirectory = URL(filePath: FileManager.default.currentDirectoryPath, directoryHint: .isDirectory)
         let configuration = try Failure.guarding {
@@ -77,5 +78,33 @@ struct CommandContext {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(value)
         print(String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Logs one line per event: a message or value holding a line break or an ESC sequence (a
+/// file name from the Inbox, say) is written escaped, so nothing can forge a log line.
+struct OneLineLogHandler: LogHandler {
+    var wrapped: StreamLogHandler
+
+    var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        event.message = "\(SafeText.forTerminal(event.message.description))"
+        event.metadata = event.metadata?.mapValues { .string(SafeText.forTerminal($0.description)) }
+        wrapped.log(event: event)
     }
 }

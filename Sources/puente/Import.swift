@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import PuenteDomain
 import PuenteExchange
+import PuenteFormats
 
 extension Puente {
     struct Import: ParsableCommand {
@@ -24,27 +26,48 @@ extension Puente {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let urls = files.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
-            for url in urls where !FileManager.default.fileExists(atPath: url.path) {
-                FileHandle.standardError.write(Data("puente: \(url.path) does not exist\n".utf8))
-                throw Failure.usage
+            for url in urls {
+                // Named files are taken as they are, but only regular files: a FIFO would be
+                // read forever, a link could point anywhere.
+                guard FileManager.default.fileExists(atPath: url.path) || UntrustedFile.nonRegularKind(atPath: url.path) != nil else {
+                    throw Failure.usage(message: "\(url.path) does not exist")
+                }
+                if let kind = UntrustedFile.nonRegularKind(atPath: url.path) {
+                    throw Failure.usage(message: "\(url.path) is \(kind), not a regular file: name the order file itself")
+                }
+            }
+            // The run lock comes first (a dry run takes it only on an existing store: it writes nothing).
+            let session = try Failure.guarding {
+                try PuenteSession(configuration: context.configuration, logger: context.logger, access: dryRun ? .dryRun : .write)
             }
             let showProgress = !global.quiet && !global.json && isatty(STDERR_FILENO) == 1
-            // A dry run writes nothing, not even the lock file.
-            let lock: RunLock? = dryRun ? nil : try Failure.guarding { try RunLock(database: context.configuration.database) }
             var progress: (@Sendable (String, Int) -> Void)?
             if showProgress {
                 progress = { @Sendable file, orders in
-                    FileHandle.standardError.write(Data("\r\(file): \(orders) orders…".utf8))
+                    FileHandle.standardError.write(Data("\r\(SafeText.forTerminal(file)): \(orders) orders…".utf8))
                 }
             }
             let importer = session.orderImporter()
-            let report = try Failure.guarding {
-                try importer.run(files: urls.isEmpty ? nil : urls, dryRun: dryRun, progress: progress)
+            let report: ImportReport
+            do {
+                report = try importer.run(files: urls.isEmpty ? nil : urls, dryRun: dryRun, progress: progress)
+            } catch let interrupted as ImportInterrupted {
+                // What was finished before the failure is done: say so, then why it stopped.
+                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                context.say(ImportSummary.text(interrupted.report))
+                try context.printJSON(ImportSummary.JSON(interrupted.report))
+                _ = try Failure.guarding { throw interrupted.error }
+                return
+            } catch {
+                _ = try Failure.guarding { throw error }
+                return
             }
-            withExtendedLifetime(lock) {}
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            if session.isScratch, dryRun {
+                context.say("(No store at \(relativePath(context.configuration.database, to: context.workingDirectory)) yet: "
+                            + "checked against an empty back office.)")
+            }
             context.say(ImportSummary.text(report))
             try context.printJSON(ImportSummary.JSON(report))
             if report.needsAttention { throw Failure.needsAttention }
@@ -59,11 +82,13 @@ enum ImportSummary {
         let files: [FileImportReport]
         let outcomes: [String: Int]
         let reasons: [String: Int]
+        let problems: [InboxEntryProblem]
         let needsAttention: Bool
 
         init(_ report: ImportReport) {
             dryRun = report.dryRun
             files = report.files
+            problems = report.problems
             outcomes = report.outcomes
             reasons = report.reasons
             needsAttention = report.needsAttention
@@ -78,7 +103,7 @@ enum ImportSummary {
 
     static func text(_ report: ImportReport) -> String {
         var lines: [String] = []
-        if report.files.isEmpty { lines.append("Nothing to import: no ready order file in the Inbox.") }
+        if report.files.isEmpty, report.problems.isEmpty { lines.append("Nothing to import: no ready order file in the Inbox.") }
         for file in report.files {
             let whereTo = [file.movedTo.map { "moved to Inbox/\($0)" }, file.ack.map { "ack Outbox/\($0)" }]
                 .compactMap { $0 }.joined(separator: ", ")
@@ -107,7 +132,9 @@ enum ImportSummary {
                     .joined(separator: ", "))
             }
         }
+        for problem in report.problems { lines.append("\(problem.entry): \(problem.problem)") }
         if report.dryRun { lines.append("Dry run: nothing was posted, moved or acknowledged.") }
-        return lines.joined(separator: "\n")
+        // Each line is one line: names and values from outside are shown escaped.
+        return lines.map(SafeText.forTerminal).joined(separator: "\n")
     }
 }

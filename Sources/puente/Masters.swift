@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PuenteDomain
 import PuenteExchange
 
 extension Puente {
@@ -30,11 +31,9 @@ extension Puente.Masters {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let urls = paths.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
-            let lock = try Failure.guarding { try RunLock(database: context.configuration.database) }
+            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let report = try Failure.guarding { try session.masterLoader().load(paths: urls, allowMassDeactivation: allowMassDeactivation) }
-            withExtendedLifetime(lock) {}
             context.say(MastersSummary.text(report))
             try context.printJSON(report)
             if report.needsAttention { throw Failure.needsAttention }
@@ -59,7 +58,8 @@ enum MastersSummary {
             for issue in shown { lines.append("  \(issue)") }
             if file.errors.count > shown.count { lines.append("  … and \(file.errors.count - shown.count) more (see --json)") }
         }
-        return lines.joined(separator: "\n")
+        // Each line is one line: values from the dumps are shown escaped.
+        return lines.map(SafeText.forTerminal).joined(separator: "\n")
     }
 
     static func plural(_ count: Int, _ word: String) -> String {

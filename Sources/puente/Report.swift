@@ -27,7 +27,7 @@ extension Puente.Report {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read) }
             let orders = try Failure.guarding { try session.store.orderSummaries() }
             switch format {
             case .json:

@@ -288,8 +288,15 @@ struct ImportFixture {
     @Test func aSecondRunWaitsForTheLockAndAKilledRunNeverHoldsIt() throws {
         let fixture = try ImportFixture()
         defer { fixture.remove() }
-        let first = try RunLock(database: fixture.base.configuration.database)
-        #expect(throws: RunLockBusy.self) { try RunLock(database: fixture.base.configuration.database) }
-        withExtendedLifetime(first) {}
+        // The fixture's writing session holds the lock; a second writer is refused at once.
+        let held = try #require(fixture.base.session.lock)
+        #expect(throws: RunLockBusy.self) { try RunLock.take(database: fixture.base.configuration.database, create: true) }
+        #expect(throws: RunLockBusy.self) {
+            try PuenteSession(configuration: fixture.base.configuration, logger: fixture.base.session.logger)
+        }
+        held.release()
+        let again = try RunLock.take(database: fixture.base.configuration.database, create: true)
+        #expect(again != nil, "released, the lock can be taken again")
+        again?.release()
     }
 }

@@ -40,10 +40,33 @@ public enum AtomicFile {
     /// Gives the flushed `temporary` its `final` name. Fails, changing nothing, when `final`
     /// exists: nothing is ever overwritten. `link` + `unlink` is the portable no-replace rename.
     public static func publish(_ temporary: URL, as final: URL) throws {
-        guard link(temporary.path, final.path) == 0 else {
-            throw FileError.system("publish \(temporary.lastPathComponent) as", final.path)
-        }
-        guard unlink(temporary.path) == 0 else { throw FileError.system("remove", temporary.path) }
+        try renameWithoutReplacing(temporary, to: final, operation: "publish \(temporary.lastPathComponent) as")
         try synchronize(final.deletingLastPathComponent())
+    }
+
+    /// Moves a file within one file system (an Inbox file to `processed/DATE/`), never
+    /// replacing what is at `target`.
+    public static func move(_ source: URL, to target: URL) throws {
+        try renameWithoutReplacing(source, to: target, operation: "move \(source.lastPathComponent) to")
+    }
+
+    /// `link` + `unlink`: the portable rename that fails, changing nothing, when `target`
+    /// exists. Some shares (SMB/CIFS) have no hard links: there, after checking that `target`
+    /// is free, a plain `rename` (Puente holds the run lock, so nothing of its own races it).
+    static func renameWithoutReplacing(_ source: URL, to target: URL, operation: String) throws {
+        if link(source.path, target.path) == 0 {
+            guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
+            return
+        }
+        let code = errno
+        guard code == EPERM || code == EOPNOTSUPP || code == ENOTSUP || code == EMLINK || code == ENOSYS else {
+            errno = code
+            throw FileError.system(operation, target.path)
+        }
+        var info = stat()
+        guard lstat(target.path, &info) != 0, errno == ENOENT else {
+            throw FileError(operation: operation, path: target.path, message: "a file of that name is already there")
+        }
+        guard rename(source.path, target.path) == 0 else { throw FileError.system(operation, target.path) }
     }
 }

@@ -20,15 +20,15 @@ final class CheckedOrders: @unchecked Sendable {
 
     private struct Cancelled: Error {}
 
-    /// Starts reading `path` (at most `maxBytes`) and checking each order with `validator`.
-    init(path: String, maxBytes: Int, validator: OrderValidator) {
+    /// Starts reading `file` (at most `maxBytes`) and checking each order with `validator`.
+    init(file: UntrustedFile, maxBytes: Int, validator: OrderValidator) {
         let box = UncheckedBox(validator)
         // The thread keeps this object alive until it has finished or was cancelled.
         Thread.detachNewThread { [self] in
             var batch: Batch = []
             batch.reserveCapacity(batchSize)
             do {
-                try OrderFileReader.read(path: path, maxBytes: maxBytes) { draft in
+                try OrderFileReader.read(file, maxBytes: maxBytes) { draft in
                     batch.append((draft, box.value.check(draft)))
                     if batch.count == batchSize {
                         try put(batch)

@@ -47,10 +47,13 @@ public struct FileImportReport: Codable, Sendable, Equatable {
 public struct ImportReport: Codable, Sendable, Equatable {
     public var dryRun: Bool
     public var files: [FileImportReport] = []
+    /// Inbox entries left alone (links, FIFOs, unreadable files, names that are not UTF-8)
+    /// and files imported whose move is still to do.
+    public var problems: [InboxEntryProblem] = []
 
     public init(dryRun: Bool) { self.dryRun = dryRun }
 
-    public var needsAttention: Bool { files.contains(where: \.needsAttention) }
+    public var needsAttention: Bool { files.contains(where: \.needsAttention) || !problems.isEmpty }
 
     /// Orders per outcome over all files.
     public var outcomes: [String: Int] {
@@ -65,4 +68,13 @@ public struct ImportReport: Codable, Sendable, Equatable {
             for (key, value) in file.reasons { total[key, default: 0] += value }
         }
     }
+}
+
+/// An import stopped by a failure of the store (or of the Inbox itself) after it had finished
+/// some files: what it finished, and why it stopped.
+public struct ImportInterrupted: Error, Sendable, CustomStringConvertible {
+    public let report: ImportReport
+    public let error: any Error
+
+    public var description: String { "\(error)" }
 }

@@ -1,10 +1,31 @@
 import Foundation
+import PuenteDomain
+import PuenteFormats
+
+/// An Inbox entry Puente leaves where it is, and why: a person should look at it.
+public struct InboxEntryProblem: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// The entry's name (bytes that are not UTF-8 shown as `\xF1`).
+    public var entry: String
+    /// What is wrong and what happened: `is a symbolic link (not followed); left in the Inbox`.
+    public var problem: String
+
+    public init(entry: String, problem: String) {
+        self.entry = entry
+        self.problem = problem
+    }
+
+    public var description: String { "\(entry): \(problem)" }
+}
 
 /// Finds the Inbox files that are ready to take, by the contract's rules: `*.xml` and `*.csv`
 /// (any case); not names starting with `.` or ending `.tmp`, `.part`, `.partial`, `.filepart`,
 /// `.crdownload`; with `done_markers`, only when `NAME.done` exists; and only once stable: the
 /// same size and modification time across two looks `settle_seconds` apart, both made by this
 /// run (never comparing file times with the clock).
+///
+/// Only regular files that are in the Inbox itself are taken: an entry with such a name that
+/// is a symbolic link (never followed), a FIFO, a socket or a folder, or whose name is not
+/// UTF-8, is left alone and reported.
 public struct InboxScanner: Sendable {
     let folder: URL
     let settleSeconds: Double
@@ -20,6 +41,12 @@ public struct InboxScanner: Sendable {
         self.wait = wait
     }
 
+    /// What a scan found: the files ready now, in name order, and the entries left alone.
+    public struct Scan: Sendable {
+        public var ready: [URL] = []
+        public var problems: [InboxEntryProblem] = []
+    }
+
     static let ignoredSuffixes = [".tmp", ".part", ".partial", ".filepart", ".crdownload"]
 
     /// Whether a name is one Puente takes (before the stability and marker checks).
@@ -30,14 +57,20 @@ public struct InboxScanner: Sendable {
     }
 
     /// The files ready now, in name order.
-    public func readyFiles() throws -> [URL] {
-        let first = try look()
-        guard !first.isEmpty else { return [] }
+    public func readyFiles() throws -> [URL] { try scan().ready }
+
+    /// Looks twice, `settleSeconds` apart, and says what is ready and what is left alone.
+    public func scan() throws -> Scan {
+        var result = Scan()
+        let first = try look(problems: &result.problems)
+        guard !first.isEmpty else { return result }
         wait(settleSeconds)
-        let second = try look()
-        return first.filter { second[$0.key] == $0.value }.keys
+        var ignored: [InboxEntryProblem] = []
+        let second = try look(problems: &ignored)
+        result.ready = first.filter { second[$0.key] == $0.value }.keys
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
             .map { folder.appending(path: $0) }
+        return result
     }
 
     private struct Look: Equatable {
@@ -48,21 +81,80 @@ public struct InboxScanner: Sendable {
         }
     }
 
-    private func look() throws -> [String: Look] {
+    private func look(problems: inout [InboxEntryProblem]) throws -> [String: Look] {
         var result: [String: Look] = [:]
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
-        } catch {
-            throw FileError(operation: "list", path: folder.path, message: "\(error)")
-        }
-        let present = Set(names)
-        for name in names where Self.isCandidate(name) {
-            if doneMarkers, !present.contains(name + ".done") { continue }
+        let names = try Self.entryNames(in: folder)
+        let present = Set(names.compactMap(\.text))
+        for name in names {
+            guard let text = name.text else {
+                // Not UTF-8 (a Latin-1 name from an old share, say): it cannot be named in an ack.
+                let shown = name.escaped
+                if Self.isCandidate(shown) {
+                    problems.append(InboxEntryProblem(
+                        entry: shown, problem: "the name is not valid UTF-8; left in the Inbox (rename it to take it)"))
+                }
+                continue
+            }
+            guard Self.isCandidate(text) else { continue }
+            if doneMarkers, !present.contains(text + ".done") { continue }
             var info = stat()
-            guard stat(folder.appending(path: name).path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            result[name] = Look(size: Int64(info.st_size), modified: info.st_mtim)
+            guard lstat(folder.appending(path: text).path, &info) == 0 else { continue }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                let kind = UntrustedFile.nonRegularKind(atPath: folder.appending(path: text).path) ?? "not a regular file"
+                problems.append(InboxEntryProblem(entry: text, problem: "is \(kind), not a regular file; left in the Inbox"))
+                continue
+            }
+            result[text] = Look(size: Int64(info.st_size), modified: info.st_mtim)
         }
         return result
+    }
+
+    /// A directory entry's name as the file system holds it.
+    struct EntryName {
+        let bytes: [UInt8]
+        /// The name, when it is valid UTF-8.
+        var text: String? { String(validating: bytes, as: UTF8.self) }
+        /// The name with every byte that is not UTF-8 written `\xF1`.
+        var escaped: String {
+            var result = ""
+            var index = 0
+            while index < bytes.count {
+                var length = 1
+                while length <= 4, index + length <= bytes.count {
+                    if let scalar = String(validating: bytes[index..<index + length], as: UTF8.self) {
+                        result += scalar
+                        break
+                    }
+                    length += 1
+                }
+                if length > 4 || index + length > bytes.count {
+                    result += "\\x" + String(bytes[index], radix: 16, uppercase: true)
+                    length = 1
+                }
+                index += length
+            }
+            return result
+        }
+    }
+
+    /// The folder's entries, names as raw bytes (Foundation's listing loses the names that are
+    /// not UTF-8). A folder that is missing or cannot be read is an error naming it.
+    static func entryNames(in folder: URL) throws -> [EntryName] {
+        guard let directory = opendir(folder.path) else {
+            let code = errno
+            let what = code == ENOENT ? "the Inbox folder does not exist (inbox.path; a share not mounted?)"
+                : String(cString: strerror(code))
+            throw FileError(operation: "list the Inbox", path: folder.path, message: what)
+        }
+        defer { closedir(directory) }
+        var names: [EntryName] = []
+        while let entry = readdir(directory) {
+            let bytes = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                Array(raw.prefix(while: { $0 != 0 }))
+            }
+            if bytes == [0x2E] || bytes == [0x2E, 0x2E] { continue }
+            names.append(EntryName(bytes: bytes))
+        }
+        return names
     }
 }

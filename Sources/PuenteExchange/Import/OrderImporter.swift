@@ -44,21 +44,43 @@ public struct OrderImporter: Sendable {
 
     /// Imports `files`, or the ready files of the Inbox when nil. In a dry run nothing is
     /// written, posted, moved or acknowledged.
+    ///
+    /// An entry that cannot be read, acknowledged or moved is reported in the result (and in
+    /// the log) and the rest goes on: one bad entry never stalls the Inbox. A failure of the
+    /// store itself stops the run with `ImportInterrupted`, which carries what was finished.
     public func run(files: [URL]? = nil, dryRun: Bool = false,
                     progress: (@Sendable (String, Int) -> Void)? = nil) throws -> ImportReport {
         var report = ImportReport(dryRun: dryRun)
+        do {
+            try run(files: files, dryRun: dryRun, progress: progress, into: &report)
+        } catch let error as ImportInterrupted {
+            throw error
+        } catch {
+            guard report.files.isEmpty && report.problems.isEmpty else { throw ImportInterrupted(report: report, error: error) }
+            throw error
+        }
+        return report
+    }
+
+    private func run(files: [URL]?, dryRun: Bool, progress: (@Sendable (String, Int) -> Void)?,
+                     into report: inout ImportReport) throws {
         if !dryRun {
-            report.files += try finishInterrupted()
+            try finishInterrupted(into: &report)
         }
         let inbox = configuration.inbox
-        var ready = try files ?? InboxScanner(folder: inbox.path, settleSeconds: inbox.settleSeconds,
-                                              doneMarkers: inbox.doneMarkers).readyFiles()
-        if dryRun {
-            // A file an interrupted run committed is not read again: the real run only moves it.
-            let committed = Set(try store.unfinishedFiles().map(\.sourcePath))
-            ready.removeAll { committed.contains($0.path) }
+        var ready: [URL]
+        if let files {
+            ready = files
+        } else {
+            let scan = try InboxScanner(folder: inbox.path, settleSeconds: inbox.settleSeconds,
+                                        doneMarkers: inbox.doneMarkers).scan()
+            ready = scan.ready
+            for problem in scan.problems { note(problem, in: &report) }
         }
-        guard !ready.isEmpty else { return report }
+        // A file an interrupted run committed is not read again: the run finishes (moves) it.
+        let committed = Set(try store.unfinishedFiles().map(\.sourcePath))
+        ready.removeAll { committed.contains($0.path) }
+        guard !ready.isEmpty else { return }
         let masters = try ImportMasters(store: store, sites: Set(configuration.sites.map(\.pos)))
         let validator = OrderValidator(
             masters: masters,
@@ -73,33 +95,58 @@ public struct OrderImporter: Sendable {
                 try Self.withImportCache(db)
                 defer { Self.withStoreCache(db) }
                 try db.inTransaction(.immediate) {
+                    // Sites new in the configuration, as the real run would register them.
+                    try BackOfficeStore.registerSites(configuration.sites.map { ($0.pos, $0.name) }, in: db)
                     for file in ready {
-                        report.files.append(try importFile(file, validator: validator, dryRun: true, in: db, progress: progress))
+                        do {
+                            report.files.append(try importFile(file, validator: validator, dryRun: true, in: db, progress: progress))
+                        } catch let error as UntrustedFileError {
+                            note(InboxEntryProblem(entry: file.lastPathComponent, problem: error.reason + "; left in the Inbox"), in: &report)
+                        }
                     }
                     return .rollback
                 }
             }
-            return report
+            return
         }
         try FileManager.default.createDirectory(at: acksFolder, withIntermediateDirectories: true)
         for file in ready {
             var fileReport: FileImportReport?
-            try store.database.writeWithoutTransaction { db in
-                try Self.withImportCache(db)
-                defer { Self.withStoreCache(db) }
-                try db.inTransaction(.immediate) {
-                    fileReport = try importFile(file, validator: validator, dryRun: false, in: db, progress: progress)
-                    try faultInjection?(.beforeCommit)
-                    return .commit
+            do {
+                try store.database.writeWithoutTransaction { db in
+                    try Self.withImportCache(db)
+                    defer { Self.withStoreCache(db) }
+                    try db.inTransaction(.immediate) {
+                        fileReport = try importFile(file, validator: validator, dryRun: false, in: db, progress: progress)
+                        try faultInjection?(.beforeCommit)
+                        return .commit
+                    }
                 }
+            } catch let error as UntrustedFileError {
+                note(InboxEntryProblem(entry: file.lastPathComponent, problem: error.reason + "; left in the Inbox"), in: &report)
+                continue
+            } catch let error as FileError {
+                // The ack could not be written: nothing of the file was committed.
+                note(InboxEntryProblem(entry: file.lastPathComponent,
+                                       problem: "could not be acknowledged (\(error)); left in the Inbox"), in: &report)
+                continue
             }
             try faultInjection?(.afterCommit)
+            guard var fileReport else { continue }
             for unfinished in try store.unfinishedFiles() where unfinished.sourcePath == file.path {
-                try finish(unfinished)
+                if let problem = try finishOrReport(unfinished) {
+                    fileReport.movedTo = nil
+                    note(problem, in: &report)
+                }
             }
-            report.files.append(fileReport!)
+            report.files.append(fileReport)
         }
-        return report
+    }
+
+    /// Records an entry left alone, and logs it.
+    private func note(_ problem: InboxEntryProblem, in report: inout ImportReport) {
+        logger.warning("import: \(problem)")
+        report.problems.append(problem)
     }
 
     // MARK: One file
@@ -110,7 +157,9 @@ public struct OrderImporter: Sendable {
     private func importFile(_ url: URL, validator: OrderValidator, dryRun: Bool, in db: Database,
                             progress: (@Sendable (String, Int) -> Void)?) throws -> FileImportReport {
         let name = url.lastPathComponent
-        let (size, sha256) = try Self.sizeAndHash(of: url)
+        let source = try UntrustedFile(path: url.path)
+        let size = source.size
+        let sha256 = try Self.sha256(of: source)
         let now = Date()
         let processed = Timestamp.string(now, in: configuration.timezone)
         let day = Self.day(now, in: configuration.timezone)
@@ -125,7 +174,7 @@ public struct OrderImporter: Sendable {
                 id: 0, name: name, size: size, sha256: sha256, outcome: "processed", reason: nil, processed: processed,
                 sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
             do {
-                let orders = CheckedOrders(path: url.path, maxBytes: configuration.inbox.maxFileMB << 20, validator: validator)
+                let orders = CheckedOrders(file: source, maxBytes: configuration.inbox.maxFileMB << 20, validator: validator)
                 // If posting fails, the reading thread must not wait for it forever.
                 defer { orders.cancel() }
                 while let batch = try orders.next() {
@@ -198,7 +247,10 @@ public struct OrderImporter: Sendable {
     // MARK: After the commit
 
     /// Publishes the ack and moves the file of a committed record, then marks it finished.
-    /// Each step checks what is already done, so it can be repeated after a crash.
+    /// Each step checks what is already done, so it can be repeated after a crash. A file is
+    /// finished only once it is out of the Inbox (or the Inbox holds another file under its
+    /// name): a file whose move failed, or that is not there (a share not mounted), stays
+    /// unfinished and is moved by a later run, never taken again.
     private func finish(_ file: ProcessedFile) throws {
         if !file.ackPath.isEmpty {
             let final = URL(filePath: file.ackPath)
@@ -210,29 +262,76 @@ public struct OrderImporter: Sendable {
         try faultInjection?(.afterAck)
         let source = URL(filePath: file.sourcePath)
         let target = URL(filePath: file.movedTo)
-        if !file.movedTo.isEmpty, FileManager.default.fileExists(atPath: source.path),
-           (try? Self.sizeAndHash(of: source).sha256) == file.sha256 {
-            try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            if file.outcome == "rejected" {
-                let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
-                try Data("\(file.name): \(file.reason ?? "rejected")\n".utf8).write(to: reason)
+        if !file.movedTo.isEmpty {
+            switch (try Self.holds(source, sha256: file.sha256), try Self.holds(target, sha256: file.sha256)) {
+            case (true?, true?):
+                // Crashed between the two halves of the move: the file is in place already.
+                guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
+            case (true?, _):
+                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                if file.outcome == "rejected" {
+                    let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
+                    try Data("\(SafeText.forTerminal(file.name)): \(file.reason ?? "rejected")\n".utf8).write(to: reason)
+                }
+                try AtomicFile.move(source, to: target)
+            case (false?, _):
+                // The Inbox holds another file under this name now: ours is gone; the new one
+                // is a file of its own, taken by a later run.
+                logger.warning("import: \(file.name) was replaced in the Inbox after it was imported; the new file is taken as new")
+            case (nil, true?):
+                break  // moved already
+            case (nil, _):
+                let inbox = source.deletingLastPathComponent()
+                let why = FileManager.default.fileExists(atPath: inbox.path)
+                    ? "is no longer in the Inbox to be moved"
+                    : "cannot be moved: the Inbox folder \(inbox.path) is not there (a share not mounted?)"
+                throw FileError(operation: "move \(file.name) to \(target.path)", path: source.path, message: why)
             }
-            try FileManager.default.moveItem(at: source, to: target)
             // The done marker has served its purpose.
             try? FileManager.default.removeItem(at: source.deletingLastPathComponent().appending(path: file.name + ".done"))
         }
         try store.markFinished(fileID: file.id)
     }
 
-    /// Completes what crashed runs left between a commit and the end of a file's work.
-    private func finishInterrupted() throws -> [FileImportReport] {
-        try store.unfinishedFiles().map { file in
+    /// `finish`, with a failure to publish or move reported instead of thrown: the file
+    /// stays unfinished for the next run.
+    private func finishOrReport(_ file: ProcessedFile) throws -> InboxEntryProblem? {
+        do {
             try finish(file)
+            return nil
+        } catch let error as FileError {
+            return InboxEntryProblem(entry: file.name,
+                                     problem: "imported and acknowledged, but not finished: \(error.message); the next run retries")
+        }
+    }
+
+    /// Completes what crashed runs left between a commit and the end of a file's work.
+    private func finishInterrupted(into report: inout ImportReport) throws {
+        for file in try store.unfinishedFiles() {
+            if let problem = try finishOrReport(file) {
+                note(problem, in: &report)
+                continue
+            }
             logger.warning("import: \(file.name) was committed by an interrupted run; its ack and move are done now")
-            var report = FileImportReport(file: file.name, outcome: "finished")
-            report.ack = file.ackPath.isEmpty ? nil : "acks/" + URL(filePath: file.ackPath).lastPathComponent
-            report.movedTo = relativePath(URL(filePath: file.movedTo), to: configuration.inbox.path)
-            return report
+            var finished = FileImportReport(file: file.name, outcome: "finished")
+            finished.ack = file.ackPath.isEmpty ? nil : "acks/" + URL(filePath: file.ackPath).lastPathComponent
+            finished.movedTo = relativePath(URL(filePath: file.movedTo), to: configuration.inbox.path)
+            report.files.append(finished)
+        }
+    }
+
+    /// Whether the regular file at `url` is the one with the SHA-256 `sha256` (true), another
+    /// (false: other content, or a link or FIFO, which is never ours), or nothing is there (nil).
+    /// A file that cannot be read cannot be told: an error, so nothing is decided on it.
+    static func holds(_ url: URL, sha256: String) throws -> Bool? {
+        do {
+            return try Self.sha256(of: UntrustedFile(path: url.path)) == sha256
+        } catch let error as UntrustedFileError {
+            switch error.problem {
+            case .missing: return nil
+            case .symbolicLink, .notRegular: return false
+            case .unreadable(let message): throw FileError(operation: "read", path: url.path, message: message)
+            }
         }
     }
 
@@ -282,21 +381,11 @@ public struct OrderImporter: Sendable {
         String(Timestamp.string(date, in: timezone).prefix(10))
     }
 
-    static func sizeAndHash(of url: URL) throws -> (size: Int64, sha256: String) {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileError.system("read", url.path) }
-        defer { close(descriptor) }
+    /// The SHA-256 of an opened file, read through its descriptor up to its size.
+    static func sha256(of file: UntrustedFile) throws -> String {
         var hasher = SHA256()
-        var size: Int64 = 0
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { throw FileError.system("read", url.path) }
-            if count == 0 { break }
-            buffer.withUnsafeBufferPointer { hasher.update(UnsafeBufferPointer(rebasing: $0[0..<count])) }
-            size += Int64(count)
-        }
-        return (size, hasher.finalize().hexString)
+        try file.forEachPiece { hasher.update($0.bindMemory(to: UInt8.self)) }
+        return hasher.finalize().hexString
     }
 
     static func hash(_ content: String) -> String { SHA256.hash(Array(content.utf8)).hexString }
