@@ -51,8 +51,9 @@ public protocol OrderMasters {
     func productIsActive(_ code: String) -> Bool?
     /// The price of `product` on `priceList` now; nil when the list does not price it.
     func listPrice(_ priceList: String, _ product: String) -> Money?
-    /// The price the site `pos` was showing for it at `moment` (Unix time), if any.
-    func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) -> Money?
+    /// The price the site `pos` was showing for it at `moment` (Unix time), if any. An error
+    /// (the store could not be read) stops the check: it is never taken for a mismatch.
+    func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money?
 }
 
 public struct ClientFacts: Sendable, Equatable {
@@ -144,7 +145,7 @@ public struct OrderValidator {
 
     /// Checks `draft`. `alreadyPosted` is given when an order with the same POS and id was
     /// already posted: it says whether a content (see `OrderVerdict.content`) is that order's.
-    public func check(_ draft: OrderDraft, alreadyPosted: ((String) -> Bool)? = nil) -> OrderVerdict {
+    public func check(_ draft: OrderDraft, alreadyPosted: ((String) -> Bool)? = nil) throws -> OrderVerdict {
         var reasons: [OrderReason] = []
         func reason(_ code: ReasonCode, line: Int? = nil, item: Int? = nil, product: String? = nil,
                     expected: String? = nil, got: String? = nil, message: String? = nil) {
@@ -204,7 +205,7 @@ public struct OrderValidator {
                 if listPrice == nil {
                     reason(.noPrice, line: line.line, item: item, product: line.product, got: client.priceList)
                 } else if let price, let listPrice, !price.isWithin(policy.priceTolerance, of: listPrice),
-                          !shownBefore(price, pos: pos, list: client.priceList, product: line.product, moment: moment) {
+                          try !shownBefore(price, pos: pos, list: client.priceList, product: line.product, moment: moment) {
                     reason(.priceMismatch, line: line.line, item: item, product: line.product,
                            expected: listPrice.description, got: price.description)
                 }
@@ -247,9 +248,9 @@ public struct OrderValidator {
 
     /// A price the site was showing before the order's date is not a mismatch: the site may
     /// not have received the new prices yet.
-    private func shownBefore(_ price: Money, pos: Int?, list: String, product: String, moment: OrderMoment?) -> Bool {
+    private func shownBefore(_ price: Money, pos: Int?, list: String, product: String, moment: OrderMoment?) throws -> Bool {
         guard let pos, let moment,
-              let shown = masters.publishedPrice(pos: pos, list, product, atUnix: moment.unixTime) else { return false }
+              let shown = try masters.publishedPrice(pos: pos, list, product, atUnix: moment.unixTime) else { return false }
         return price.isWithin(policy.priceTolerance, of: shown)
     }
 

@@ -52,6 +52,35 @@ private struct TOMLReader {
     let file: URL
     var directory: URL { file.deletingLastPathComponent() }
 
+    /// Inbox files up to 4 GiB; the reader never holds a file whole, but a limit that large
+    /// is already a mistake, and a larger number would overflow when turned into bytes.
+    static let maxFileMB = 1...4096
+    /// A tolerance per unit price beyond this is no check at all.
+    static let maximumTolerance = Money(units: 1_000_000 * 10_000)
+
+    /// The web site writes the Inbox and reads the Outbox: they must be two separate folders,
+    /// and the store, the dumps and the mail templates must be in neither (a site could read
+    /// the password hashes, or write master data and mail templates).
+    func checkFolders(_ configuration: Configuration) throws(ConfigurationError) {
+        let inbox = configuration.inbox.path.standardizedFileURL.path
+        let outbox = configuration.outboxPath.standardizedFileURL.path
+        func inside(_ path: String, _ folder: String) -> Bool {
+            path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
+        }
+        if inside(inbox, outbox) || inside(outbox, inbox) {
+            throw error(inside(inbox, outbox) ? "inbox.path" : "outbox.path",
+                        "the Inbox (\(inbox)) and the Outbox (\(outbox)) must be separate folders, neither inside the other")
+        }
+        var shared: [(key: String, path: String)] = [("database", configuration.database.standardizedFileURL.path)]
+        if let source = configuration.mastersSource { shared.append(("masters.source", source.standardizedFileURL.path)) }
+        if let templates = configuration.mail.templates { shared.append(("mail.templates", templates.standardizedFileURL.path)) }
+        for (key, path) in shared {
+            for (name, folder) in [("Inbox", inbox), ("Outbox", outbox)] where inside(path, folder) {
+                throw error(key, "\(path) is inside the \(name) (\(folder)), which the web site can reach")
+            }
+        }
+    }
+
     func error(_ key: String, _ message: String) -> ConfigurationError {
         ConfigurationError(file: file.path, location: key, message: message)
     }
@@ -66,7 +95,22 @@ private struct TOMLReader {
     func string(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> String? {
         guard let value = table[key] else { return nil }
         guard let text = value.string else { throw error(path, "must be a string") }
+        // A line break in mail.from would forge mail headers; one in a name, lines of output.
+        if let bad = text.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw error(path, "holds the control character \(SafeText.codePoint(bad))")
+        }
         return text
+    }
+
+    /// A whole number within `range`; the message says the range, so a huge value that
+    /// would overflow later (`max_file_mb = 9223372036854775807`) is refused here.
+    func integer(_ table: TOMLTable, _ key: String, _ path: String, in range: ClosedRange<Int>,
+                 unit: String = "") throws(ConfigurationError) -> Int? {
+        guard let number = try integer(table, key, path) else { return nil }
+        guard range.contains(number) else {
+            throw error(path, "must be from \(range.lowerBound) to \(range.upperBound)\(unit), not \(number)")
+        }
+        return number
     }
 
     func integer(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> Int? {
@@ -125,12 +169,11 @@ private struct TOMLReader {
             try checkKeys(inbox, allowed: ["path", "settle_seconds", "done_markers", "max_file_mb"], prefix: "inbox.")
             if let value = try string(inbox, "path", "inbox.path") { configuration.inbox.path = path(value) }
             if let value = try number(inbox, "settle_seconds", "inbox.settle_seconds") {
-                guard value >= 0, value <= 3600 else { throw error("inbox.settle_seconds", "must be between 0 and 3600") }
+                guard value >= 0, value <= 3600 else { throw error("inbox.settle_seconds", "must be from 0 to 3600 (seconds)") }
                 configuration.inbox.settleSeconds = value
             }
             if let value = try bool(inbox, "done_markers", "inbox.done_markers") { configuration.inbox.doneMarkers = value }
-            if let value = try integer(inbox, "max_file_mb", "inbox.max_file_mb") {
-                guard value > 0 else { throw error("inbox.max_file_mb", "must be a positive number of megabytes") }
+            if let value = try integer(inbox, "max_file_mb", "inbox.max_file_mb", in: Self.maxFileMB, unit: " (megabytes)") {
                 configuration.inbox.maxFileMB = value
             }
         }
@@ -146,7 +189,7 @@ private struct TOMLReader {
                 guard let site = element.table else { throw error(key, "must be a table with pos and name") }
                 try checkKeys(site, allowed: ["pos", "name"], prefix: key + ".")
                 guard let pos = try integer(site, "pos", key + ".pos") else { throw error(key + ".pos", "is required") }
-                guard (1...9999).contains(pos) else { throw error(key + ".pos", "must be a point of sale from 1 to 9999") }
+                guard (1...9999).contains(pos) else { throw error(key + ".pos", "must be a point of sale from 1 to 9999, not \(pos)") }
                 guard !parsed.contains(where: { $0.pos == pos }) else { throw error(key + ".pos", "POS \(pos) is configured twice") }
                 let name = try string(site, "name", key + ".name") ?? "Sitio \(pos)"
                 parsed.append(.init(pos: pos, name: name))
@@ -159,8 +202,9 @@ private struct TOMLReader {
             if let value = try policy(validation, "price_mismatch", "validation.price_mismatch") { configuration.validation.priceMismatch = value }
             if let value = try policy(validation, "product_inactive", "validation.product_inactive") { configuration.validation.productInactive = value }
             if let value = try string(validation, "price_tolerance", "validation.price_tolerance") {
-                guard let money = Money(value), money >= .zero else {
-                    throw error("validation.price_tolerance", "must be a non-negative amount written as a string, like \"0.01\"")
+                guard let money = Money(value), money >= .zero, money <= Self.maximumTolerance else {
+                    throw error("validation.price_tolerance",
+                                "must be an amount from \"0\" to \"\(Self.maximumTolerance)\" written as a string, like \"0.01\"")
                 }
                 configuration.validation.priceTolerance = money
             }
@@ -177,11 +221,11 @@ private struct TOMLReader {
         }
         if let security = try subtable(root, "security") {
             try checkKeys(security, allowed: ["bcrypt_cost"], prefix: "security.")
-            if let value = try integer(security, "bcrypt_cost", "security.bcrypt_cost") {
-                guard (4...31).contains(value) else { throw error("security.bcrypt_cost", "must be from 4 to 31") }
+            if let value = try integer(security, "bcrypt_cost", "security.bcrypt_cost", in: 4...31) {
                 configuration.bcryptCost = value
             }
         }
+        try checkFolders(configuration)
         return configuration
     }
 }

@@ -46,11 +46,11 @@ public struct PuenteSession: Sendable {
             lock = exists && access == .dryRun ? try RunLock.take(database: database, create: false) : nil
             if exists && (access == .read || lock != nil) {
                 scratch = nil
-                store = try BackOfficeStore(path: database.path)
+                store = try BackOfficeStore(path: database.path, mode: .single)
             } else {
                 let folder = try ScratchFolder()
                 scratch = folder
-                store = try BackOfficeStore(path: folder.url.appending(path: "scratch.sqlite").path)
+                store = try BackOfficeStore(path: folder.url.appending(path: "scratch.sqlite").path, mode: .single)
                 try store.registerSites(configuration.sites.map { ($0.pos, $0.name) })
             }
         }

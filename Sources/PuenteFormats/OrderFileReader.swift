@@ -70,6 +70,8 @@ enum XMLOrderReader {
         var firstError: OrderFileError?
         var order: OrderDraft?
         var inNote = false
+        /// The note's text as it comes (libxml2 may hand a long text over in pieces).
+        var note: [UInt8] = []
     }
 
     /// Where libxml2 reads from: the opened file, through `pread`, never past its size.
@@ -85,6 +87,7 @@ enum XMLOrderReader {
     /// own handler turns the parser's errors into the file's verdict). Call on the reading thread.
     static func silenceLibxml2() {
         xmlSetStructuredErrorFunc(nil) { _, _ in }
+        xmlResetLastError()
     }
 
     static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
@@ -130,7 +133,11 @@ enum XMLOrderReader {
                 if let failure = input.failure { throw failure }
                 if let error = state.firstError { throw error }
                 if result == 0 { break }
-                if result < 0 { throw OrderFileError(.malformedXML, line: line(reader), "not well-formed") }
+                if result < 0 {
+                    // Some errors (a text over libxml2's limits) reach only the thread's last error.
+                    let message = xmlGetLastError().map { XMLValidationIssue($0).message } ?? "not well-formed"
+                    throw OrderFileError(.malformedXML, line: line(reader), message)
+                }
                 try handle(reader, state, body)
             }
             if let error = state.firstError { throw error }
@@ -181,15 +188,21 @@ enum XMLOrderReader {
                 state.order?.lines.append(item)
             case "note":
                 state.inNote = !empty
+                state.note.removeAll(keepingCapacity: true)
             default:
                 break
             }
         case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-            if state.inNote { state.order?.note += constString(xmlTextReaderConstValue(reader)) }
+            if state.inNote, let value = xmlTextReaderConstValue(reader) {
+                state.note.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(value)))
+            }
         case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
             guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
             let name = constString(xmlTextReaderConstLocalName(reader))
-            if name == "note" { state.inNote = false }
+            if name == "note", state.inNote {
+                state.inNote = false
+                state.order?.note = String(decoding: state.note, as: UTF8.self)
+            }
             if name == "order", let order = state.order {
                 state.order = nil
                 try body(order)

@@ -23,7 +23,10 @@ public enum OrdersSchema {
                 </xs:complexType>
               </xs:element>
             </xs:sequence>
-            <xs:attribute name="id" type="xs:string" use="required"/>
+            <!-- The ack names each order by its id: it may not be empty. -->
+            <xs:attribute name="id" use="required">
+              <xs:simpleType><xs:restriction base="xs:string"><xs:minLength value="1"/></xs:restriction></xs:simpleType>
+            </xs:attribute>
             <xs:attribute name="pos" type="xs:string" use="required"/>
             <xs:attribute name="date" type="xs:string" use="required"/>
             <xs:attribute name="client" type="xs:string" use="required"/>

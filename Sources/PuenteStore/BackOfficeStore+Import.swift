@@ -14,11 +14,13 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     private let products: [String: (index: Int32, active: Bool)]
     /// Per price list, the price of each product by its index (`Int64.min`: not on the list).
     private let prices: [String: [Int64]]
-    private let store: BackOfficeStore
+    /// A connection of its own for what a site was shown: the checks run on another thread
+    /// than the one posting, which holds the store's connection in its transaction.
+    private let published: DatabaseQueue
 
     /// Reads the masters as they are now (call at the start of an import).
     public init(store: BackOfficeStore, sites: Set<Int>) throws {
-        self.store = store
+        published = try store.readOnlyConnection()
         self.sites = sites
         (clients, sellers, products, prices) = try store.database.read { db in
             var clients: [String: ClientFacts] = [:]
@@ -65,9 +67,10 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         return Money(units: price)
     }
 
-    public func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) -> Money? {
-        (try? store.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment)).flatMap { $0 }
-            .map(Money.init(units:))
+    public func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money? {
+        try published.read { db in
+            try BackOfficeStore.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment, in: db)
+        }.map(Money.init(units:))
     }
 }
 

@@ -108,6 +108,8 @@ extension BackOfficeStore {
     }
 
     static let fieldCounts: [ExportSet: Int] = [.clients: 7, .sellers: 4, .sellerClients: 2, .priceLists: 3]
+    /// Where `password_hash` is among the fields of the sets that carry one.
+    static let passwordHashField: [ExportSet: Int] = [.clients: 6, .sellers: 3]
 
     // MARK: Packages
 
@@ -195,7 +197,14 @@ extension BackOfficeStore {
         switch set {
         case .clients, .sellers, .sellerClients, .priceLists:
             let members = currentMembers(set)!
-            let fields = (0..<fieldCounts[set]!).map { "json_extract(value, '$[\($0)]')" }.joined(separator: ", ")
+            // A client or seller who left (lost web access, deactivated) leaves with an empty
+            // password hash: a site that hides inactive rows instead of deleting them must not
+            // keep a hash someone could still log in with.
+            let fields = (0..<fieldCounts[set]!).map { index in
+                index == passwordHashField[set]
+                    ? "CASE WHEN active THEN json_extract(value, '$[\(index)]') ELSE '' END"
+                    : "json_extract(value, '$[\(index)]')"
+            }.joined(separator: ", ")
             let changes = since == nil
                 ? "SELECT key, value, 1 AS active FROM (\(members))"
                 : """
@@ -274,25 +283,31 @@ extension BackOfficeStore {
     /// not (or no longer active) on it.
     public func publishedPrice(pos: Int, priceList: String, product: String, atUnix moment: Int64) throws -> Int64? {
         try database.read { db in
-            guard let package = try Row.fetchOne(db, sql: """
-                SELECT id, change_seq FROM packages WHERE pos = ? AND published_unix <= ?
-                ORDER BY sequence DESC LIMIT 1
-                """, arguments: [pos, moment]) else { return nil }
-            let id: Int64 = package["id"]
-            let covered: Int64 = package["change_seq"]
-            guard try Bool.fetchOne(db, sql: """
-                SELECT 1 FROM package_price_lists WHERE package_id = ? AND price_list = ?
-                """, arguments: [id, priceList]) == true else { return nil }
-            guard let version = try Row.fetchOne(db, sql: """
-                SELECT price, active FROM prices WHERE price_list = ?1 AND product = ?2 AND change_seq <= ?3
-                UNION ALL
-                SELECT price, active FROM price_history
-                WHERE price_list = ?1 AND product = ?2 AND valid_from_seq <= ?3 AND valid_until_seq > ?3
-                LIMIT 1
-                """, arguments: [priceList, product, covered]) else { return nil }
-            let active: Bool = version["active"]
-            return active ? version["price"] : nil
+            try Self.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment, in: db)
         }
+    }
+
+    /// As `publishedPrice(pos:priceList:product:atUnix:)`, on a connection of the caller's.
+    public static func publishedPrice(pos: Int, priceList: String, product: String, atUnix moment: Int64,
+                                      in db: Database) throws -> Int64? {
+        guard let package = try Row.fetchOne(db, sql: """
+            SELECT id, change_seq FROM packages WHERE pos = ? AND published_unix <= ?
+            ORDER BY sequence DESC LIMIT 1
+            """, arguments: [pos, moment]) else { return nil }
+        let id: Int64 = package["id"]
+        let covered: Int64 = package["change_seq"]
+        guard try Bool.fetchOne(db, sql: """
+            SELECT 1 FROM package_price_lists WHERE package_id = ? AND price_list = ?
+            """, arguments: [id, priceList]) == true else { return nil }
+        guard let version = try Row.fetchOne(db, sql: """
+            SELECT price, active FROM prices WHERE price_list = ?1 AND product = ?2 AND change_seq <= ?3
+            UNION ALL
+            SELECT price, active FROM price_history
+            WHERE price_list = ?1 AND product = ?2 AND valid_from_seq <= ?3 AND valid_until_seq > ?3
+            LIMIT 1
+            """, arguments: [priceList, product, covered]) else { return nil }
+        let active: Bool = version["active"]
+        return active ? version["price"] : nil
     }
 }
 

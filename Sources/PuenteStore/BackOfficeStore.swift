@@ -6,30 +6,61 @@ import GRDB
 /// Every master record carries `change_seq`, the value of a store-wide counter at the moment
 /// the record last changed; an export asks "what changed since N" with one indexed range scan.
 public final class BackOfficeStore: Sendable {
-    /// The GRDB connection pool (WAL: readers never block the writer).
-    public let database: DatabasePool
+    /// How a store is opened.
+    public enum Mode: Sendable {
+        /// A GRDB pool (WAL: readers never block the writer): every command that writes.
+        case pool
+        /// One connection, for a dry run or a report: it writes nothing to the file unless
+        /// asked (a pool always does, to make sure its WAL file exists).
+        case single
+    }
+
+    /// The connection pool, or the single connection (`Mode.single`).
+    public let database: any DatabaseWriter
     public let path: String
     /// SQLite's page cache for every connection, in KiB: 64 MiB.
     public static let pageCacheSize = 65536
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    public init(path: String, mode: Mode = .pool) throws {
         self.path = path
-        var configuration = Configuration()
+        var configuration = Self.configuration()
         configuration.foreignKeysEnabled = true
+        do {
+            switch mode {
+            case .pool: database = try DatabasePool(path: path, configuration: configuration)
+            case .single: database = try DatabaseQueue(path: path, configuration: configuration)
+            }
+            // An up-to-date store is not written to (a dry run writes nothing).
+            if try !database.read(Self.migrator.hasCompletedMigrations) {
+                try Self.migrator.migrate(database)
+            }
+        } catch let error as DatabaseError {
+            throw StoreError(operation: "open the store", path: path, message: error.message ?? "\(error.resultCode)")
+        }
+    }
+
+    static func configuration(readonly: Bool = false) -> Configuration {
+        var configuration = Configuration()
+        configuration.readonly = readonly
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // A 64 MiB page cache (the default is 2 MiB) keeps a million-price replacement
             // from re-reading the same pages; it is only used as far as needed.
             try BackOfficeStore.setPageCache(kibibytes: BackOfficeStore.pageCacheSize, in: db)
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
+        return configuration
+    }
+
+    /// A read-only connection of its own to the store's committed state, for a thread that
+    /// reads while another one holds the store's connection in a transaction.
+    public func readOnlyConnection() throws -> DatabaseQueue {
         do {
-            database = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(database)
+            return try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
         } catch let error as DatabaseError {
-            throw StoreError(operation: "open the store", path: path, message: error.message ?? "\(error.resultCode)")
+            throw StoreError(operation: "open the store for reading", path: path, message: error.message ?? "\(error.resultCode)")
         }
     }
 }

@@ -20,11 +20,20 @@ public struct PuenteProcess {
         return folder.appending(path: "puente")
     }
 
-    /// Runs `puente arguments…` in `directory` and waits for it.
-    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Outcome {
+    /// Runs `puente arguments…` in `directory` and waits for it; killed (status 137) after
+    /// `timeout` seconds, so a run that would hang fails its test instead of stalling it.
+    /// With `user`, runs as that numeric user and group (`setpriv`, for a test run as root
+    /// that needs permissions to bite).
+    public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                           timeout: Double = 120, user: UInt32? = nil) throws -> Outcome {
         let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
+        if let user {
+            process.executableURL = URL(filePath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(user)", "--regid=\(user)", "--clear-groups", binary.path] + arguments
+        } else {
+            process.executableURL = binary
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "PUENTE_CONFIG")
@@ -35,6 +44,9 @@ public struct PuenteProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
+        let watchdog = DispatchWorkItem { [process] in if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         // Read both pipes while the process runs so neither fills up.
         let errorData = ErrorCollector(stderr.fileHandleForReading)
         let output = stdout.fileHandleForReading.readDataToEndOfFile()

@@ -121,6 +121,7 @@ enum ImportSummary {
                 }
             }
         }
+        for problem in report.problems { lines.append("\(problem.entry): \(problem.problem)") }
         if report.files.count > 1 || !report.reasons.isEmpty {
             let rejectedFiles = report.files.filter { $0.outcome == "rejected" }.count
             var total = "Total: \(MastersSummary.plural(report.files.count, "file"))"
@@ -132,7 +133,6 @@ enum ImportSummary {
                     .joined(separator: ", "))
             }
         }
-        for problem in report.problems { lines.append("\(problem.entry): \(problem.problem)") }
         if report.dryRun { lines.append("Dry run: nothing was posted, moved or acknowledged.") }
         // Each line is one line: names and values from outside are shown escaped.
         return lines.map(SafeText.forTerminal).joined(separator: "\n")

@@ -29,7 +29,7 @@ final class CheckedOrders: @unchecked Sendable {
             batch.reserveCapacity(batchSize)
             do {
                 try OrderFileReader.read(file, maxBytes: maxBytes) { draft in
-                    batch.append((draft, box.value.check(draft)))
+                    batch.append((draft, try box.value.check(draft)))
                     if batch.count == batchSize {
                         try put(batch)
                         batch.removeAll(keepingCapacity: true)

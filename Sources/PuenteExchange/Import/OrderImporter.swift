@@ -349,9 +349,11 @@ public struct OrderImporter: Sendable {
         try? BackOfficeStore.setPageCache(kibibytes: BackOfficeStore.pageCacheSize, in: db)
     }
 
-    /// `Outbox/acks/NAME.ack.xml`, or `NAME.2.ack.xml`… when that name is taken or promised.
+    /// `Outbox/acks/NAME.ack.xml`, or `NAME.2.ack.xml`… when that name is taken or promised
+    /// (a very long NAME shortened so the name, and its temporary `.NAME.ack.xml.tmp`, fit).
     private func freeAckPath(for name: String) throws -> URL {
         let promised = try store.promisedAckPaths()
+        let name = Self.fitting(name, reserve: 24)
         var counter = 1
         while true {
             let candidate = acksFolder.appending(path: counter == 1 ? "\(name).ack.xml" : "\(name).\(counter).ack.xml")
@@ -362,13 +364,14 @@ public struct OrderImporter: Sendable {
         }
     }
 
-    /// `FOLDER/NAME`, or `FOLDER/BASE-2.EXT`… when a file of that name is already there.
+    /// `FOLDER/NAME`, or `FOLDER/BASE-2.EXT`… when a file of that name is already there (a
+    /// very long BASE shortened so the name, and a `NAME.reason.txt` beside it, fit).
     static func destination(for file: URL, in folder: URL) -> URL {
         let name = file.lastPathComponent
-        var candidate = folder.appending(path: name)
-        var counter = 2
         let ext = file.pathExtension
-        let base = ext.isEmpty ? name : String(name.dropLast(ext.count + 1))
+        let base = fitting(ext.isEmpty ? name : String(name.dropLast(ext.count + 1)), reserve: ext.utf8.count + 24)
+        var candidate = folder.appending(path: ext.isEmpty ? base : "\(base).\(ext)")
+        var counter = 2
         while FileManager.default.fileExists(atPath: candidate.path) {
             candidate = folder.appending(path: ext.isEmpty ? "\(base)-\(counter)" : "\(base)-\(counter).\(ext)")
             counter += 1
@@ -376,6 +379,20 @@ public struct OrderImporter: Sendable {
         return candidate
     }
 
+    /// `name` when it leaves `reserve` bytes free of the 255 a file name may have; else its
+    /// start, cut between characters, and `~` with 8 hex digits of its hash (two long names
+    /// that start alike stay apart).
+    static func fitting(_ name: String, reserve: Int) -> String {
+        let limit = 255 - reserve
+        guard name.utf8.count > limit else { return name }
+        let tag = "~" + SHA256.hash(Array(name.utf8)).hexString.prefix(8)
+        var cut = ""
+        for character in name {
+            if cut.utf8.count + character.utf8.count + tag.utf8.count > limit { break }
+            cut.append(character)
+        }
+        return cut + tag
+    }
 
     static func day(_ date: Date, in timezone: TimeZone) -> String {
         String(Timestamp.string(date, in: timezone).prefix(10))
