@@ -160,8 +160,10 @@ public struct MasterLoader: Sendable {
                 switch kind {
                 case .clients, .sellers:
                     // Few rows, slow hashes: read all, hash what changed in parallel, then stage.
-                    let rows = try readPasswordRows(&dump, kind: kind, table: table, issues: &issues)
+                    var refused: [RefusedRow] = []
+                    let rows = try readPasswordRows(&dump, kind: kind, table: table, refused: &refused)
                     result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
+                        for row in refused { staging.refuse(line: row.line, key: row.key, message: row.message) }
                         for row in rows { staging.stage(line: row.line, values: row.values) }
                     }
                 default:
@@ -171,7 +173,10 @@ public struct MasterLoader: Sendable {
                         while try dump.next(into: &record) {
                             switch parse(record, kind: kind, dump: dump) {
                             case .success(let values): staging.stage(line: record.line, values: values)
-                            case .failure(let message): issues.append(.init(file: name, line: record.line, message: message))
+                            case .failure(let message):
+                                // The record keeps what it had: a bad row never deactivates it.
+                                let key = table.keyColumns.map { dump.value($0, in: record) }
+                                staging.refuse(line: record.line, key: key, message: message)
                             }
                         }
                     }
@@ -253,9 +258,16 @@ public struct MasterLoader: Sendable {
         var values: [MasterValue]
     }
 
+    /// A row that cannot be used, with its record's key (its record keeps what it had).
+    private struct RefusedRow {
+        let line: Int
+        let key: [String]
+        let message: String
+    }
+
     /// Reads clients or sellers, hashing the passwords that changed (in parallel).
     private func readPasswordRows(
-        _ dump: inout MasterDump, kind: MasterKind, table: MasterTable, issues: inout [MasterFileReport.Issue]
+        _ dump: inout MasterDump, kind: MasterKind, table: MasterTable, refused: inout [RefusedRow]
     ) throws -> [StagedRow] {
         let name = dump.url.lastPathComponent
         let known = try store.passwordFingerprints(in: table)
@@ -266,16 +278,16 @@ public struct MasterLoader: Sendable {
             func text(_ column: String) -> String { dump.value(column, in: record) }
             let code = text("code")
             guard !code.isEmpty else {
-                issues.append(.init(file: name, line: record.line, message: "code is empty"))
+                refused.append(RefusedRow(line: record.line, key: [code], message: "code is empty"))
                 continue
             }
             guard let active = ActiveFlag.parse(text("active")) else {
-                issues.append(.init(file: name, line: record.line, message: ActiveFlag.message(text("active"))))
+                refused.append(RefusedRow(line: record.line, key: [code], message: ActiveFlag.message(text("active"))))
                 continue
             }
             let priceList = kind == .clients ? text("price_list") : ""
             if kind == .clients, priceList.isEmpty {
-                issues.append(.init(file: name, line: record.line, message: "price_list is empty"))
+                refused.append(RefusedRow(line: record.line, key: [code], message: "price_list is empty"))
                 continue
             }
             let password = dump.rawValue("web_password", in: record)

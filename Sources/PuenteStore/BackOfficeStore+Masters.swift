@@ -20,6 +20,17 @@ public struct MasterStaging: ~Copyable {
     fileprivate let referenceCodes: [(column: Int, name: String, codes: Set<String>)]
     fileprivate var rows: [Row] = []
     fileprivate var errors: [MasterRowError] = []
+    /// Keys (comparison form) of refused rows: their records keep what they had.
+    fileprivate var kept: Set<String> = []
+
+    /// Reports a row that cannot be used. Its record, when `key` names one, keeps what it
+    /// had: a row the back office got wrong never deactivates (or changes) its record.
+    public mutating func refuse(line: Int, key: [String], message: String) {
+        errors.append(MasterRowError(line: line, message: message))
+        if key.count == table.keyColumns.count, !key.contains(where: \.isEmpty) {
+            kept.insert(Self.joined(key.map { MasterValue.text($0) }[...]))
+        }
+    }
 
     /// Stages one row; `values` follow `table.stagedColumns`. A row naming an unknown
     /// reference is refused and reported against `line`.
@@ -35,8 +46,12 @@ public struct MasterStaging: ~Copyable {
                 ? text.withUTF8 { bytes in bytes.first { $0 < 0x20 }.map { Unicode.Scalar($0) } }
                 : SafeText.firstNonXMLCharacter(in: text)
             if let refused {
-                errors.append(MasterRowError(
-                    line: line, message: "\(table.stagedColumns[index]) holds the control character \(SafeText.codePoint(refused))"))
+                let message = "\(table.stagedColumns[index]) holds the control character \(SafeText.codePoint(refused))"
+                if index < keyCount {
+                    errors.append(MasterRowError(line: line, message: message))
+                } else {
+                    refuse(line: line, key: values[..<keyCount].map(\.text), message: message)
+                }
                 return
             }
         }
@@ -44,7 +59,7 @@ public struct MasterStaging: ~Copyable {
             guard case .text(let code) = values[reference.column] else { continue }
             if code.isEmpty, table.nullWhenEmpty.contains(reference.name) { continue }
             if !reference.codes.contains(code) {
-                errors.append(MasterRowError(line: line, message: "\(reference.name) \"\(code)\" does not exist"))
+                refuse(line: line, key: values[..<keyCount].map(\.text), message: "\(reference.name) \"\(code)\" does not exist")
                 return
             }
         }
@@ -165,7 +180,7 @@ extension BackOfficeStore {
                     actions.append(.update(next))
                 }
                 advance()
-            } else if storedActive {
+            } else if storedActive, !staging.kept.contains(storedKey) {
                 actions.append(.deactivate(storedKey))
             }
         }

@@ -57,6 +57,14 @@ public struct MasterTable: Sendable {
 public enum MasterValue: Sendable, Equatable {
     case text(String)
     case integer(Int64)
+
+    /// The value as it is compared: text as is, integers in decimal.
+    var text: String {
+        switch self {
+        case .text(let string): string
+        case .integer(let number): String(number)
+        }
+    }
 }
 
 /// What a master replacement did.

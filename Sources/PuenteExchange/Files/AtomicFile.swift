@@ -44,6 +44,26 @@ public enum AtomicFile {
         try synchronize(final.deletingLastPathComponent())
     }
 
+    /// Makes `folder` and the folders above it when missing; a failure says which and why.
+    public static func makeFolder(_ folder: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        } catch {
+            let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
+                ?? error.localizedDescription
+            throw FileError(operation: "make the folder", path: folder.path, message: reason)
+        }
+    }
+
+    /// Writes `data` to `url` (a small file beside one Puente moved, like `NAME.reason.txt`).
+    public static func write(_ data: Data, to url: URL) throws {
+        do {
+            try data.write(to: url)
+        } catch {
+            throw FileError(operation: "write", path: url.path, message: error.localizedDescription)
+        }
+    }
+
     /// Moves a file within one file system (an Inbox file to `processed/DATE/`), never
     /// replacing what is at `target`.
     public static func move(_ source: URL, to target: URL) throws {

@@ -109,7 +109,7 @@ public struct OrderImporter: Sendable {
             }
             return
         }
-        try FileManager.default.createDirectory(at: acksFolder, withIntermediateDirectories: true)
+        try AtomicFile.makeFolder(acksFolder)
         for file in ready {
             var fileReport: FileImportReport?
             do {
@@ -268,10 +268,10 @@ public struct OrderImporter: Sendable {
                 // Crashed between the two halves of the move: the file is in place already.
                 guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
             case (true?, _):
-                try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFile.makeFolder(target.deletingLastPathComponent())
                 if file.outcome == "rejected" {
                     let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
-                    try Data("\(SafeText.forTerminal(file.name)): \(file.reason ?? "rejected")\n".utf8).write(to: reason)
+                    try AtomicFile.write(Data("\(SafeText.forTerminal(file.name)): \(file.reason ?? "rejected")\n".utf8), to: reason)
                 }
                 try AtomicFile.move(source, to: target)
             case (false?, _):
