@@ -359,7 +359,8 @@ enum CSVOrderReader {
     static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
         let (encoding, bom) = try detectEncoding(file)
         var offset: Int64 = 0
-        var piece = [UInt8](repeating: 0, count: pieceSize)
+        // A small file needs no 4 MiB buffer (an Inbox holds many small files).
+        var piece = [UInt8](repeating: 0, count: Int(min(Int64(pieceSize), file.size + 1)))
         var carry: [UInt8] = []
         var line = 1
         var header: [String]?
@@ -459,7 +460,8 @@ enum CSVOrderReader {
     /// UTF-8 (a BOM allowed) when the whole file is valid UTF-8, else Windows-1252.
     static func detectEncoding(_ file: UntrustedFile) throws -> (TextEncoding, bom: Bool) {
         var offset: Int64 = 0
-        var piece = [UInt8](repeating: 0, count: pieceSize)
+        // A small file needs no 4 MiB buffer (an Inbox holds many small files).
+        var piece = [UInt8](repeating: 0, count: Int(min(Int64(pieceSize), file.size + 1)))
         var carry: [UInt8] = []
         var bom = false
         var first = true
