@@ -25,7 +25,13 @@ struct MasterDump {
     init(url: URL, kind: MasterKind) throws {
         self.url = url
         self.kind = kind
-        let raw = try [UInt8](Data(contentsOf: url))
+        // A FIFO or a folder with a dump's name is refused, never read forever.
+        let raw: [UInt8]
+        do {
+            raw = try UntrustedFile(path: url.path, followLinks: true).readAll()
+        } catch let error as UntrustedFileError {
+            throw FileError(line: 1, message: error.reason + "; nothing of this file was loaded")
+        }
         let decoded: (text: [UInt8], encoding: TextEncoding)
         do {
             decoded = try TextDecoder.decodeUTF8OrWindows1252(raw)

@@ -263,6 +263,10 @@ enum XMLOrderReader {
         var encoding = "UTF-8"
         var line = 1
         func starts(_ text: String) -> Bool { head[position...].starts(with: text.utf8) }
+        /// LF, or a CR not followed by LF: each ends a line, as in libxml2's counting.
+        func isLineEnd(_ index: Int) -> Bool {
+            head[index] == 0x0A || (head[index] == 0x0D && (index + 1 == head.count || head[index + 1] != 0x0A))
+        }
         func skip(past end: String) -> Bool {
             let terminator = Array(end.utf8)
             while position < head.count {
@@ -270,7 +274,7 @@ enum XMLOrderReader {
                     position += terminator.count
                     return true
                 }
-                if head[position] == 0x0A { line += 1 }
+                if isLineEnd(position) { line += 1 }
                 position += 1
             }
             return false
@@ -296,7 +300,7 @@ enum XMLOrderReader {
         while position < head.count {
             let byte = head[position]
             if byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A {
-                if byte == 0x0A { line += 1 }
+                if isLineEnd(position) { line += 1 }
                 position += 1
             } else if starts("<!--") {
                 guard skip(past: "-->") else { return encoding }
@@ -472,6 +476,11 @@ enum CSVOrderReader {
             var bytes = carry + piece[0..<count]
             if first {
                 if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
+                do {
+                    try TextDecoder.refuseUTF16(bytes)
+                } catch {
+                    throw OrderFileError(.unsupportedEncoding, line: 1, error.message)
+                }
                 bom = bytes.starts(with: TextDecoder.utf8BOM)
                 if bom { bytes.removeFirst(3) }
                 first = false

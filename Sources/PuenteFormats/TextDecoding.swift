@@ -24,6 +24,7 @@ public enum TextDecoder {
     public static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     public static func decodeUTF8OrWindows1252(_ bytes: [UInt8]) throws(TextDecodingError) -> (text: [UInt8], encoding: TextEncoding) {
+        try refuseUTF16(bytes)
         if bytes.starts(with: utf8BOM) {
             let body = Array(bytes.dropFirst(3))
             if let offset = firstInvalidUTF8Offset(body) {
@@ -34,6 +35,16 @@ public enum TextDecoder {
         }
         if firstInvalidUTF8Offset(bytes) == nil { return (bytes, .utf8) }
         return (try windows1252ToUTF8(bytes), .windows1252)
+    }
+
+    /// A UTF-16 byte order mark (Excel's "Unicode text" saves that way) would otherwise pass
+    /// as Windows-1252 bytes full of NULs: say what it is instead.
+    public static func refuseUTF16(_ bytes: some Collection<UInt8>) throws(TextDecodingError) {
+        let first = Array(bytes.prefix(2))
+        if first == [0xFF, 0xFE] || first == [0xFE, 0xFF] {
+            throw TextDecodingError(line: 1, byte: first[0],
+                                    message: "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8 or Windows-1252")
+        }
     }
 
     /// Offset of the first byte that breaks strict UTF-8 (no overlongs, no surrogates), or nil.

@@ -46,10 +46,12 @@ public final class UntrustedFile: @unchecked Sendable {
     /// The size when opened; nothing past it is read.
     public let size: Int64
 
-    public init(path: String) throws(UntrustedFileError) {
+    /// Opens `path`. `followLinks` is for files an administrator names (the back office's
+    /// dumps, which may sit behind a link); an Inbox file never is.
+    public init(path: String, followLinks: Bool = false) throws(UntrustedFileError) {
         self.path = path
         // O_NONBLOCK: opening a FIFO must not wait for a writer; O_NOFOLLOW: a link fails (ELOOP).
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (followLinks ? 0 : O_NOFOLLOW))
         guard descriptor >= 0 else {
             let code = errno
             var info = stat()
@@ -101,6 +103,21 @@ public final class UntrustedFile: @unchecked Sendable {
             try body(UnsafeRawBufferPointer(start: buffer, count: count))
             offset += Int64(count)
         }
+    }
+
+    /// The whole file (a master dump: the reader needs it at once).
+    public func readAll() throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var filled = 0
+        while filled < bytes.count {
+            let count = try bytes.withUnsafeMutableBytes { buffer in
+                try read(at: Int64(filled), into: buffer.baseAddress! + filled, count: buffer.count - filled)
+            }
+            if count == 0 { break }
+            filled += count
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
     }
 
     static func kind(of mode: mode_t) -> String {

@@ -63,7 +63,7 @@ public struct MasterStaging: ~Copyable {
                 return
             }
         }
-        rows.append(Row(key: Self.joined(values[..<keyCount]), value: Self.joined(values[keyCount...]), line: Int32(line)))
+        rows.append(Row(key: Self.joined(values[..<keyCount]), value: Self.joined(values[keyCount...]), line: Int32(clamping: line)))
     }
 
     fileprivate static let separatorByte: UInt8 = 0x1F

@@ -49,6 +49,10 @@ enum Failure {
         case let error as FileError: (error.description, io)
         case let error as StoreError: (error.description, io)
         case let error as PasswordHashError: (error.description, io)
+        case let error as CocoaError:
+            // Foundation's file errors, as a sentence: what, where, why (never an NSError dump).
+            ("could not use \(error.filePath ?? error.url?.path ?? "a file"): "
+                + (((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription), io)
         default: ("\(error)", io)
         }
     }

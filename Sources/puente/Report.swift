@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PuenteDomain
 import PuenteExchange
 import PuenteStore
 
@@ -47,9 +48,11 @@ enum OrdersTable {
     static func text(_ orders: [OrderSummary]) -> String {
         guard !orders.isEmpty else { return "No orders." }
         let header = ["number", "order", "date", "client", "name", "seller", "status", "lines", "total"]
+        // Values from the site and the back office are shown escaped: one row, one line.
         let rows = orders.map { order in
             [order.number, order.order, String(order.date.prefix(16)).replacingOccurrences(of: "T", with: " "),
              order.client, order.clientName, order.seller ?? "", order.status, String(order.lines), order.total]
+                .map(SafeText.forTerminal)
         }
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         let rightAligned: Set<Int> = [7, 8]

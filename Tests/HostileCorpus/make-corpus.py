@@ -164,6 +164,7 @@ write("empty.csv", b"", "file malformed-csv")
 write("missing-column.csv", "order,pos,date,client,product,quantity,price\n", "file malformed-csv")
 write("bom-then-invalid-utf8.csv", b"\xef\xbb\xbf" + (HEADER + ROW.format(id="BI1").replace("C0001", "C\xf1")).encode("latin-1"),
       "file unsupported-encoding")
+write("utf16-bom.csv", (HEADER + ROW.format(id="U16")).encode("utf-16"), "file unsupported-encoding")
 write("windows-1252.csv", (HEADER + ROW.format(id="WC1").replace(",\n", ",Peña “ya”\n")).encode("cp1252"), "WC1 accepted")
 write("undefined-windows-1252-byte.csv", (HEADER + ROW.format(id="UB1")).encode() + b"UB2,9900,x,\x81,,P00001,1,1,\n",
       "file unsupported-encoding")

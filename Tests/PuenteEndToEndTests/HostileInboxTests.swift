@@ -131,6 +131,52 @@ import Testing
         #expect(!ack.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
     }
 
+    @Test func linksPlantedInTheSharedFoldersAreNeverWrittenThrough() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        let today = String(ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "America/Argentina/Buenos_Aires")!,
+                                                       formatOptions: [.withFullDate]))
+        try folder.write("victim.txt", "keep me\n")
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "elsewhere"), withIntermediateDirectories: true)
+        // The site replaced Inbox/processed with a link, and planted links where Puente writes.
+        #expect(symlink(folder.url.appending(path: "elsewhere").path, folder.url.appending(path: "Inbox/processed").path) == 0)
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "Outbox/acks"), withIntermediateDirectories: true)
+        #expect(symlink(folder.url.appending(path: "victim.txt").path,
+                        folder.url.appending(path: "Outbox/acks/.good.xml.ack.xml.tmp").path) == 0)
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox/rejected/\(today)"), withIntermediateDirectories: true)
+        #expect(symlink(folder.url.appending(path: "victim.txt").path,
+                        folder.url.appending(path: "Inbox/rejected/\(today)/bad.xml.reason.txt").path) == 0)
+        try folder.write("Inbox/good.xml", order)
+        try folder.write("Inbox/bad.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE orders>\n<orders version=\"1\"/>\n")
+
+        let run = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(run.status == 65)
+        #expect(try String(contentsOf: folder.url.appending(path: "victim.txt"), encoding: .utf8) == "keep me\n")
+        #expect(entries(folder.url.appending(path: "elsewhere")).isEmpty, "nothing moved through the link")
+        #expect(run.stdout.contains("good.xml: imported and acknowledged, but not finished"), "\(run.stdout)")
+        #expect(entries(folder.url.appending(path: "Inbox/rejected/\(today)")) == ["bad.xml", "bad.xml.reason.txt"])
+        #expect(try postedOrders(in: folder) == ["GOOD-1"])
+        // The folder made right again, the next run finishes the move, and reads nothing twice.
+        #expect(unlink(folder.url.appending(path: "Inbox/processed").path) == 0)
+        let next = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(next.status == 0, "\(next.stdout)")
+        #expect(next.stdout.contains("good.xml: committed by an interrupted run, finished now"))
+        #expect(try postedOrders(in: folder) == ["GOOD-1"])
+    }
+
+    @Test func aDumpThatIsAFIFOIsRefusedNotReadForever() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "erp"), withIntermediateDirectories: true)
+        #expect(mkfifo(folder.url.appending(path: "erp/clients.csv").path, 0o644) == 0)
+        try FileManager.default.copyItem(at: DemoTests.samples.appending(path: "masters/products.csv"),
+                                         to: folder.url.appending(path: "erp/products.csv"))
+        let run = try PuenteProcess.run(["masters", "load", "erp"], in: folder.url, timeout: 60)
+        #expect(run.status == 65)
+        #expect(run.stdout.contains("clients.csv line 1: is a FIFO, not a regular file; nothing of this file was loaded"))
+        #expect(run.stdout.contains("products.csv (UTF-8): 0 added, 0 changed, 0 deactivated, 63 unchanged"))
+    }
+
     @Test func aDryRunWritesNothingAnywhere() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -78,7 +78,7 @@ public struct PackageExporter: Sendable {
 
     private func export(pos: Int, full: Bool) throws -> PackageSummary {
         let folder = configuration.outboxPath.appending(path: String(pos))
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFile.makeFolder(folder, under: configuration.outboxPath)
         let staging = folder.appending(path: ".puente-staging")
         var summary = PackageSummary(pos: pos)
         var toPublish: (temporary: URL, final: URL)?

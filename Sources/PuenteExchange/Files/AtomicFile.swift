@@ -1,4 +1,5 @@
 import Foundation
+import PuenteFormats
 
 /// A file operation failed: what was attempted, on which path, and the system's reason.
 public struct FileError: Error, Sendable, CustomStringConvertible {
@@ -45,7 +46,31 @@ public enum AtomicFile {
     }
 
     /// Makes `folder` and the folders above it when missing; a failure says which and why.
-    public static func makeFolder(_ folder: URL) throws {
+    ///
+    /// Below `root` (the Inbox or the Outbox, which the web side can write) every folder must
+    /// be a real folder: one replaced by a symbolic link would make Puente move or write files
+    /// wherever the link points, so it is refused.
+    public static func makeFolder(_ folder: URL, under root: URL? = nil) throws {
+        if let root {
+            try makeFolder(root)
+            let base = root.standardizedFileURL.pathComponents
+            let components = folder.standardizedFileURL.pathComponents
+            guard components.starts(with: base) else {
+                throw FileError(operation: "make the folder", path: folder.path, message: "it is not inside \(root.path)")
+            }
+            var path = root.standardizedFileURL
+            for component in components.dropFirst(base.count) {
+                path = path.appending(path: component)
+                if mkdir(path.path, 0o755) != 0, errno != EEXIST { throw FileError.system("make the folder", path.path) }
+                var info = stat()
+                guard lstat(path.path, &info) == 0 else { throw FileError.system("look at", path.path) }
+                guard (info.st_mode & S_IFMT) == S_IFDIR else {
+                    throw FileError(operation: "use the folder", path: path.path,
+                                    message: "it is \(UntrustedFile.nonRegularKind(atPath: path.path) ?? "a file"), not a folder")
+                }
+            }
+            return
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
@@ -55,13 +80,23 @@ public enum AtomicFile {
         }
     }
 
-    /// Writes `data` to `url` (a small file beside one Puente moved, like `NAME.reason.txt`).
+    /// Creates a new, empty file at `url` for writing and returns its descriptor: whatever was
+    /// at that name (a file left by a crash, a symbolic link) is removed first, and the file is
+    /// created exclusively, so nothing is ever written through a link.
+    static func createNew(_ url: URL) throws -> Int32 {
+        if unlink(url.path) != 0, errno != ENOENT { throw FileError.system("remove", url.path) }
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileError.system("create", url.path) }
+        return descriptor
+    }
+
+    /// Writes `data` to a new file at `url` (a small file beside one Puente moved, like
+    /// `NAME.reason.txt`), never through a link.
     public static func write(_ data: Data, to url: URL) throws {
-        do {
-            try data.write(to: url)
-        } catch {
-            throw FileError(operation: "write", path: url.path, message: error.localizedDescription)
-        }
+        let descriptor = try createNew(url)
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
+        guard written == data.count else { throw FileError.system("write", url.path) }
     }
 
     /// Moves a file within one file system (an Inbox file to `processed/DATE/`), never

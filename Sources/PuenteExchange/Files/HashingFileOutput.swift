@@ -12,12 +12,13 @@ final class HashingFileOutput {
     private let chunk = 1 << 18
     private(set) var size = 0
 
-    /// Creates (or truncates) the file at `url`.
+    /// Creates the file at `url`, a new one: whatever was there (a stale temporary file, or a
+    /// symbolic link someone with access to the Outbox planted to make Puente write elsewhere)
+    /// is removed first, never written through.
     init(creating url: URL, hashing: Bool = true) throws {
         self.url = url
         self.hashing = hashing
-        descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileError.system("create", url.path) }
+        descriptor = try AtomicFile.createNew(url)
         buffer.reserveCapacity(chunk)
     }
 

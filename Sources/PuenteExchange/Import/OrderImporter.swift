@@ -109,7 +109,7 @@ public struct OrderImporter: Sendable {
             }
             return
         }
-        try AtomicFile.makeFolder(acksFolder)
+        try AtomicFile.makeFolder(acksFolder, under: configuration.outboxPath)
         for file in ready {
             var fileReport: FileImportReport?
             do {
@@ -268,10 +268,11 @@ public struct OrderImporter: Sendable {
                 // Crashed between the two halves of the move: the file is in place already.
                 guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
             case (true?, _):
-                try AtomicFile.makeFolder(target.deletingLastPathComponent())
+                try AtomicFile.makeFolder(target.deletingLastPathComponent(), under: configuration.inbox.path)
                 if file.outcome == "rejected" {
                     let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
-                    try AtomicFile.write(Data("\(SafeText.forTerminal(file.name)): \(file.reason ?? "rejected")\n".utf8), to: reason)
+                    let text = SafeText.forTerminal("\(file.name): \(file.reason ?? "rejected")") + "\n"
+                    try AtomicFile.write(Data(text.utf8), to: reason)
                 }
                 try AtomicFile.move(source, to: target)
             case (false?, _):
