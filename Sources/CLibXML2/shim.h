@@ -13,6 +13,19 @@
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlerror.h>
 
+/// A generic error handler that drops the message. libxml2 prints some errors
+/// (`xmlParseChunk: encoder error`) through its generic handler, stderr by default, and
+/// Swift cannot write the variadic C function such a handler is.
+static inline void puente_xmlDropGenericError(void *context, const char *message, ...) {
+    (void)context;
+    (void)message;
+}
+
+/// Makes libxml2's generic errors on the calling thread go nowhere (the handler is per thread).
+static inline void puente_xmlSilenceGenericErrors(void) {
+    xmlSetGenericErrorFunc(NULL, puente_xmlDropGenericError);
+}
+
 /// `xmlFree` is a global function pointer, which Swift 6 refuses to read from
 /// concurrent code; this wrapper gives Swift a plain function to call.
 static inline void puente_xmlFree(void *pointer) { xmlFree(pointer); }

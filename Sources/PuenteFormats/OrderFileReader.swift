@@ -83,10 +83,12 @@ enum XMLOrderReader {
     }
 
     /// libxml2 reports some problems (I/O, encoding) outside a reader's error handler, to
-    /// stderr by default, and per thread: route them to a handler that drops them (the reader's
-    /// own handler turns the parser's errors into the file's verdict). Call on the reading thread.
+    /// stderr by default, and per thread: route them, structured and generic, to handlers that
+    /// drop them (the reader's own handler and the thread's last error give the file's verdict
+    /// its message). Call on the reading thread.
     static func silenceLibxml2() {
         xmlSetStructuredErrorFunc(nil) { _, _ in }
+        puente_xmlSilenceGenericErrors()
         xmlResetLastError()
     }
 

@@ -68,6 +68,10 @@ write("latin1.xml", xml('  <order id="L1" pos="9900" date="' + DATE + '" client=
 write("windows-1252.xml", xml('  <order id="W1" pos="9900" date="' + DATE + '" client="C0001">\n    <note>5 € de envío “urgente”</note>\n    '
                               + OK_LINE + "\n  </order>\n", "<?xml version='1.0' encoding='windows-1252'?>\n").encode("cp1252"),
       "W1 accepted")
+write("windows-1252-undefined-byte.xml", xml(order("WU1"), '<?xml version="1.0" encoding="windows-1252"?>\n').encode()
+      .replace(b'id="WU1"', b'id="WU\x811"'), "file malformed-xml")
+write("latin1-control-byte.xml", xml(order("LC1"), '<?xml version="1.0" encoding="ISO-8859-1"?>\n').encode()
+      .replace(b'id="LC1"', b'id="LC\x011"'), "file malformed-xml")
 write("utf8-bom.xml", b"\xef\xbb\xbf" + xml(order("B1")).encode(), "B1 accepted")
 write("no-declaration-latin1-bytes.xml", ('<orders version="1">\n' + order("N1", client="C\xf1") + "</orders>\n").encode("latin-1"),
       "file malformed-xml")

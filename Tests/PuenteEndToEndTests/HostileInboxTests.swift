@@ -35,6 +35,23 @@ import Testing
         return orders.compactMap { $0["order"] as? String }
     }
 
+    @Test func theCorpusThroughTheBinaryPrintsNothingOfLibxml2() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        let corpus = DemoTests.samples.deletingLastPathComponent().appending(path: "Tests/HostileCorpus/files")
+        let names = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
+        #expect(names.count >= 50)
+        for name in names {
+            try FileManager.default.copyItem(at: corpus.appending(path: name), to: folder.url.appending(path: "Inbox/\(name)"))
+        }
+        let run = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(run.status == 65)
+        #expect(run.stderr.isEmpty, "libxml2 prints nothing by itself: \(run.stderr)")
+        #expect(run.stdout.contains("Total: \(names.count) files"))
+        #expect(!run.stdout.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no raw control character for a person")
+        #expect(entries(folder.url.appending(path: "Inbox")) == ["processed", "rejected"])
+    }
+
     @Test func linksFIFOsAndFoldersAreLeftAloneAndReported() throws {
         let folder = try prepared()
         defer { folder.remove() }

@@ -105,6 +105,10 @@ struct AckContents {
             """)
         for row in totals { #expect(row["total"] as Int64 == row["lines"] as Int64, "\(row["web_id"] as String)") }
         #expect(try fixture.orders().allSatisfy { !$0.contains(" OV") && !$0.contains(" OC") })
+        // Each declared encoding was decoded as declared, never guessed.
+        let notes = try fixture.base.rows("SELECT web_id, note FROM orders WHERE web_id IN ('L1', 'W1', 'WC1', 'QN1') ORDER BY web_id")
+            .map { "\($0["web_id"] as String)=\($0["note"] as String)" }
+        #expect(notes == ["L1=Peña, entregar después", "QN1=línea 1\r\nlínea 2\rlínea 3", "W1=5 € de envío “urgente”", "WC1=Peña “ya”"])
     }
 
     /// Files too large to keep in the repository: deep nesting, huge values, a long field.

@@ -58,7 +58,13 @@ final class RecordFileWriter {
             case .flag:
                 value = row.integer(column) == 0 ? Self.falseText : Self.trueText
             }
-            try xml.attribute(attributeNames[index], value.baseAddress!)
+            do {
+                try xml.attribute(attributeNames[index], value.baseAddress!)
+            } catch let error as XMLWriteError {
+                // Refused at the door since; a record stored before then is named to be fixed.
+                let key = String(decoding: row.text(0), as: UTF8.self)
+                throw XMLWriteError(message: "\(file.name) record \(SafeText.escapingNonXMLCharacters(key)): \(error.message)")
+            }
             csv.writeField(value, first: index == 0)
         }
         try xml.endElement()

@@ -261,13 +261,20 @@ public struct OrderImporter: Sendable {
         }
         try faultInjection?(.afterAck)
         let source = URL(filePath: file.sourcePath)
-        let target = URL(filePath: file.movedTo)
+        var target = URL(filePath: file.movedTo)
         if !file.movedTo.isEmpty {
             switch (try Self.holds(source, sha256: file.sha256), try Self.holds(target, sha256: file.sha256)) {
             case (true?, true?):
                 // Crashed between the two halves of the move: the file is in place already.
                 guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
-            case (true?, _):
+            case (true?, let there):
+                if there == false {
+                    // Something else took the name meanwhile: the file goes beside it.
+                    target = Self.destination(for: source, in: target.deletingLastPathComponent())
+                    try store.database.write { db in
+                        try BackOfficeStore.setDestination(fileID: file.id, movedTo: target.path, in: db)
+                    }
+                }
                 try AtomicFile.makeFolder(target.deletingLastPathComponent(), under: configuration.inbox.path)
                 if file.outcome == "rejected" {
                     let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
