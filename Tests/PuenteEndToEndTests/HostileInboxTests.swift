@@ -181,6 +181,21 @@ import Testing
         #expect(try postedOrders(in: folder) == ["GOOD-1"])
     }
 
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/dev/shm")))
+    func aFileNamedFromAnotherFileSystemIsMovedAcrossIt() throws {
+        let folder = try prepared()
+        defer { folder.remove() }
+        let outside = URL(filePath: "/dev/shm/puente-\(UUID().uuidString).xml")
+        try Data(order.utf8).write(to: outside)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let run = try PuenteProcess.run(["import", outside.path], in: folder.url)
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: outside.path), "moved, not copied")
+        #expect(try postedOrders(in: folder) == ["GOOD-1"])
+        let again = try PuenteProcess.run(["import"], in: folder.url)
+        #expect(again.stdout.contains("Nothing to import"))
+    }
+
     @Test func aDumpThatIsAFIFOIsRefusedNotReadForever() throws {
         let folder = try prepared()
         defer { folder.remove() }

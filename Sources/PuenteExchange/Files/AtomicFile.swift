@@ -114,6 +114,21 @@ public enum AtomicFile {
             return
         }
         let code = errno
+        if code == EXDEV {
+            // Another file system (a file named on the command line): copy beside the target
+            // under a temporary name, flush, give it its name, then remove the original.
+            let temporary = temporaryURL(for: target)
+            if unlink(temporary.path) != 0, errno != ENOENT { throw FileError.system("remove", temporary.path) }
+            do {
+                try FileManager.default.copyItem(at: source, to: temporary)
+            } catch {
+                throw FileError(operation: operation, path: target.path, message: "copying across file systems: \(error.localizedDescription)")
+            }
+            try synchronize(temporary)
+            try renameWithoutReplacing(temporary, to: target, operation: operation)
+            guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
+            return
+        }
         guard code == EPERM || code == EOPNOTSUPP || code == ENOTSUP || code == EMLINK || code == ENOSYS else {
             errno = code
             throw FileError.system(operation, target.path)
