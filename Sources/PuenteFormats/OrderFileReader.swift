@@ -48,6 +48,14 @@ public enum OrderFileReader {
     }
 
     static func isCSV(_ path: String) -> Bool { path.lowercased().hasSuffix(".csv") }
+
+    /// An order is held in memory while it is read and checked: one with more lines than this
+    /// (no real order has) makes the file unreadable instead of the process huge.
+    public static let maximumLinesPerOrder = 10_000
+
+    static func tooManyLines(_ id: String) -> String {
+        "order \(SafeText.escapingNonXMLCharacters(id)) has more than \(maximumLinesPerOrder) lines"
+    }
 }
 
 /// XML order files, streamed.
@@ -186,6 +194,9 @@ enum XMLOrderReader {
                     case "price": item.price = value
                     default: break
                     }
+                }
+                if let order = state.order, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
+                    throw OrderFileError(.schemaViolation, line: item.line, OrderFileReader.tooManyLines(order.id))
                 }
                 state.order?.lines.append(item)
             case "note":
@@ -454,6 +465,9 @@ enum CSVOrderReader {
                 if current == nil {
                     current = OrderDraft(id: id, pos: pos, date: field("date"), client: field("client"),
                                          seller: field("seller"), note: field("note"), line: record.line)
+                }
+                if let order = current, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
+                    throw OrderFileError(.malformedCSV, line: record.line, OrderFileReader.tooManyLines(order.id))
                 }
                 current?.lines.append(OrderDraft.Line(product: field("product"), quantity: field("quantity"),
                                                       price: field("price"), line: record.line))

@@ -130,6 +130,12 @@ struct AckContents {
                 + String(repeating: "x", count: 20 << 20) + "</note>\(line)</order></orders>\n", "file malformed-xml"),
             ("huge-attribute.xml", head + "<order id=\"" + String(repeating: "x", count: 20 << 20)
                 + "\" pos=\"9900\" date=\"2026-11-28T10:15:00-03:00\" client=\"C0001\">\(line)</order></orders>\n", "file malformed-xml"),
+            ("too-many-lines.xml", head + "<order id=\"TM1\" pos=\"9900\" date=\"2026-11-28T10:15:00-03:00\" client=\"C0001\">"
+                + String(repeating: line, count: 10_001) + "</order></orders>\n", "file schema-violation"),
+            ("too-many-lines.csv", header + String(repeating: "TM2,9900,2026-11-28T10:15:00-03:00,C0001,,P00001,1,6732.49,\n",
+                                                   count: 10_001), "file malformed-csv"),
+            ("ten-thousand-lines.csv", header + String(repeating: "TT1,9900,2026-11-28T10:15:00-03:00,C0001,,P00001,1,6732.49,\n",
+                                                       count: 10_000), "TT1 accepted"),
             ("long-field.csv", header + "LF1,9900,2026-11-28T10:15:00-03:00,C0001,,P00001,1,6732.49,\""
                 + String(repeating: "y", count: 1 << 20) + "\"\n", "LF1 accepted"),
         ]

@@ -296,7 +296,8 @@ public struct OrderImporter: Sendable {
                 throw FileError(operation: "move \(file.name) to \(target.path)", path: source.path, message: why)
             }
             // The done marker has served its purpose.
-            try? FileManager.default.removeItem(at: source.deletingLastPathComponent().appending(path: file.name + ".done"))
+            // (unlink: a folder of that name is the site's, not a marker to remove).
+            _ = unlink(source.deletingLastPathComponent().appending(path: file.name + ".done").path)
         }
         try store.markFinished(fileID: file.id)
     }
