@@ -107,7 +107,8 @@ enum XMLOrderReader {
         let input = Input(file)
         let context = Unmanaged.passUnretained(input).toOpaque()
         // BIG_LINES only keeps line numbers right past line 65,535 (for error messages);
-        // IGNORE_ENC keeps libxml2 to the encoding decided here, whatever the file declares.
+        // IGNORE_ENC keeps libxml2 to the encoding decided here, whatever the file declares
+        // (UTF-8 is its own: naming it would add a conversion pass that changes nothing).
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_IGNORE_ENC.rawValue)
         guard let reader = xmlReaderForIO({ context, buffer, length in
             guard let context, let buffer, length > 0 else { return 0 }
@@ -120,7 +121,7 @@ enum XMLOrderReader {
                 input.failure = error
                 return -1
             }
-        }, nil, context, nil, encoding, options) else {
+        }, nil, context, nil, encoding == "UTF-8" ? nil : encoding, options) else {
             throw OrderFileError(.malformedXML, "libxml2 could not start reading the file")
         }
         defer { xmlFreeTextReader(reader) }
