@@ -260,7 +260,7 @@ enum XMLOrderReader {
     /// encoding's name for libxml2.
     static func checkProlog(_ file: UntrustedFile) throws -> String {
         var head = [UInt8](repeating: 0, count: 1 << 16)
-        let count = try head.withUnsafeMutableBytes { try file.read(at: 0, into: $0.baseAddress!, count: $0.count) }
+        let count = try file.fill(&head, at: 0)
         head.removeSubrange(count...)
         if head.isEmpty { throw OrderFileError(.malformedXML, line: 1, "the file is empty") }
         let accepted = "(UTF-8, ISO-8859-1 or windows-1252)"
@@ -360,20 +360,6 @@ enum CSVOrderReader {
     static let columns = ["order", "pos", "date", "client", "seller", "product", "quantity", "price", "note"]
     static let pieceSize = 1 << 22
 
-    /// Fills `piece` from `offset` as far as the file goes; the count read.
-    static func fill(_ piece: inout [UInt8], from file: UntrustedFile, at offset: inout Int64) throws -> Int {
-        var filled = 0
-        while filled < piece.count {
-            let count = try piece.withUnsafeMutableBytes { buffer in
-                try file.read(at: offset, into: buffer.baseAddress! + filled, count: buffer.count - filled)
-            }
-            if count == 0 { break }
-            filled += count
-            offset += Int64(count)
-        }
-        return filled
-    }
-
     static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
         let (encoding, bom) = try detectEncoding(file)
         var offset: Int64 = 0
@@ -389,7 +375,8 @@ enum CSVOrderReader {
         var delimiter = UInt8(ascii: ",")
         var atEnd = false
         while !atEnd {
-            let count = try fill(&piece, from: file, at: &offset)
+            let count = try file.fill(&piece, at: offset)
+            offset += Int64(count)
             atEnd = count < piece.count
             var bytes = piece[0..<count]
             if first, bom { bytes = bytes.dropFirst(3) }
@@ -489,7 +476,8 @@ enum CSVOrderReader {
         var lines = 1
         var previousEndedWithCR = false
         while true {
-            let count = try fill(&piece, from: file, at: &offset)
+            let count = try file.fill(&piece, at: offset)
+            offset += Int64(count)
             var bytes = carry + piece[0..<count]
             if first {
                 if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }

@@ -105,22 +105,29 @@ public final class UntrustedFile: @unchecked Sendable {
         }
     }
 
-    /// The whole file (a master dump: the reader needs it at once).
-    public func readAll() throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: Int(size))
+    /// Fills `bytes` from `offset` as far as the file goes (a read may return less than asked);
+    /// the count read, less than `bytes.count` only at the end of the file.
+    public func fill(_ bytes: inout [UInt8], at offset: Int64) throws -> Int {
         var filled = 0
         while filled < bytes.count {
             let count = try bytes.withUnsafeMutableBytes { buffer in
-                try read(at: Int64(filled), into: buffer.baseAddress! + filled, count: buffer.count - filled)
+                try read(at: offset + Int64(filled), into: buffer.baseAddress! + filled, count: buffer.count - filled)
             }
             if count == 0 { break }
             filled += count
         }
-        bytes.removeSubrange(filled...)
+        return filled
+    }
+
+    /// The whole file (a master dump: the reader needs it at once).
+    public func readAll() throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        bytes.removeSubrange(try fill(&bytes, at: 0)...)
         return bytes
     }
 
-    static func kind(of mode: mode_t) -> String {
+    /// What a file mode names, for messages: `a folder`, `a FIFO`, `a symbolic link`…
+    public static func kind(of mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: "a folder"
         case S_IFIFO: "a FIFO"

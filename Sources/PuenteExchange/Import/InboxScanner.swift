@@ -100,7 +100,7 @@ public struct InboxScanner: Sendable {
             var info = stat()
             guard lstat(folder.appending(path: text).path, &info) == 0 else { continue }
             guard (info.st_mode & S_IFMT) == S_IFREG else {
-                let kind = UntrustedFile.nonRegularKind(atPath: folder.appending(path: text).path) ?? "not a regular file"
+                let kind = UntrustedFile.kind(of: info.st_mode)
                 problems.append(InboxEntryProblem(entry: text, problem: "is \(kind), not a regular file; left in the Inbox"))
                 continue
             }

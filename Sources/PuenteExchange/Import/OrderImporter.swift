@@ -101,7 +101,7 @@ public struct OrderImporter: Sendable {
                         do {
                             report.files.append(try importFile(file, validator: validator, dryRun: true, in: db, progress: progress))
                         } catch let error as UntrustedFileError {
-                            note(InboxEntryProblem(entry: file.lastPathComponent, problem: error.reason + "; left in the Inbox"), in: &report)
+                            note(leftAlone(file, error), in: &report)
                         }
                     }
                     return .rollback
@@ -123,7 +123,7 @@ public struct OrderImporter: Sendable {
                     }
                 }
             } catch let error as UntrustedFileError {
-                note(InboxEntryProblem(entry: file.lastPathComponent, problem: error.reason + "; left in the Inbox"), in: &report)
+                note(leftAlone(file, error), in: &report)
                 continue
             } catch let error as FileError {
                 // The ack could not be written: nothing of the file was committed.
@@ -141,6 +141,11 @@ public struct OrderImporter: Sendable {
             }
             report.files.append(fileReport)
         }
+    }
+
+    /// A file the door would not open (a link put there meanwhile, no permission, gone).
+    private func leftAlone(_ file: URL, _ error: UntrustedFileError) -> InboxEntryProblem {
+        InboxEntryProblem(entry: file.lastPathComponent, problem: error.reason + "; left in the Inbox")
     }
 
     /// Records an entry left alone, and logs it.
