@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Modules are split by what they may know:
-// - PuenteDomain: clients, prices, money, orders and their rules. No I/O at all.
+// - PuenteDomain: clients, prices, money, orders and their rules. No I/O at all (it uses
+//   PuenteSecurity's SHA-256 for an order's content hash).
 // - PuenteFormats: CSV, XML and ZIP reading/writing, text decoding. Knows nothing of the database.
 // - PuenteSecurity: SHA-256, HMAC and bcrypt password hashes (libxcrypt).
 // - PuenteStore: the back-office store (SQLite through GRDB), migrations, queries.
@@ -10,7 +11,7 @@ import PackageDescription
 // - puente: the command line, a thin shell over PuenteExchange.
 let package = Package(
     name: "Puente",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "puente", targets: ["puente"]),
         .library(name: "PuenteExchange", targets: ["PuenteExchange"]),
@@ -26,10 +27,14 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["zlib1g-dev"])]),
+        // SHA-256 blocks through the processor's SHA instructions, when it has them.
+        .target(name: "CSHA256"),
 
-        .target(name: "PuenteDomain"),
+        .target(name: "PuenteSecurity", dependencies: ["CCrypt", "CSHA256"]),
+
+        .target(name: "PuenteDomain", dependencies: ["PuenteSecurity"]),
         .target(name: "PuenteFormats", dependencies: ["PuenteDomain", "CLibXML2", "CDeflate"]),
-        .target(name: "PuenteSecurity", dependencies: ["CCrypt"]),
+        // SHA-256 blocks through the processor's SHA instructions, when it has them.
         .target(
             name: "PuenteStore",
             dependencies: [
@@ -54,7 +59,7 @@ let package = Package(
             ]),
 
         .target(name: "PuenteTestSupport", path: "Sources/PuenteTestSupport"),
-        .testTarget(name: "PuenteDomainTests", dependencies: ["PuenteDomain"]),
+        .testTarget(name: "PuenteDomainTests", dependencies: ["PuenteDomain", "PuenteSecurity"]),
         .testTarget(name: "PuenteFormatsTests", dependencies: ["PuenteFormats", "PuenteTestSupport"]),
         .testTarget(name: "PuenteSecurityTests", dependencies: ["PuenteSecurity", "CCrypt"]),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import PuenteSecurity
 
 /// An order as read from a file: every value still text, as the site wrote it, with the lines
 /// of the file it came from.
@@ -47,10 +48,11 @@ public protocol OrderMasters {
     func isSite(_ pos: Int) -> Bool
     func client(_ code: String) -> ClientFacts?
     func seller(_ code: String) -> SellerFacts?
-    /// Nil for an unknown product; otherwise whether it is active.
-    func productIsActive(_ code: String) -> Bool?
-    /// The price of `product` on `priceList` now; nil when the list does not price it.
-    func listPrice(_ priceList: String, _ product: String) -> Money?
+    /// Nil for an unknown product.
+    func product(_ code: String) -> ProductFacts?
+    /// The price of `product` (as `product(_:)` gave it) on `priceList` now; nil when the
+    /// list does not price it.
+    func listPrice(_ priceList: String, _ product: ProductFacts) -> Money?
     /// The price the site `pos` was showing for it at `moment` (Unix time), if any. An error
     /// (the store could not be read) stops the check: it is never taken for a mismatch.
     func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money?
@@ -70,6 +72,17 @@ public struct ClientFacts: Sendable, Equatable {
     }
 }
 
+public struct ProductFacts: Sendable, Equatable {
+    public var active: Bool
+    /// The masters' own key for the product, for `listPrice` (a look-up saved per order line).
+    public var index: Int
+
+    public init(active: Bool, index: Int) {
+        self.active = active
+        self.index = index
+    }
+}
+
 public struct SellerFacts: Sendable, Equatable {
     public var active: Bool
     public var webEnabled: Bool
@@ -80,8 +93,10 @@ public struct SellerFacts: Sendable, Equatable {
     }
 }
 
-/// A checked order: its outcome, every reason, and the values to post.
-public struct OrderVerdict: Sendable, Equatable {
+/// An order checked against the back office, all of it decided: its outcome and every reason,
+/// and the values the store posts as they are (the POS as a number, the status, the seller,
+/// the lines with their amounts, the content hash, a duplicate's number).
+public struct CheckedOrder: Sendable, Equatable {
     public struct Line: Sendable, Equatable {
         public var product: String
         public var quantity: Quantity
@@ -93,32 +108,46 @@ public struct OrderVerdict: Sendable, Equatable {
         public var line: Int
     }
 
+    /// The order as read.
+    public let draft: OrderDraft
     public var outcome: OrderOutcome
     public var reasons: [OrderReason]
-    /// Set when the order can be posted (accepted or held).
+    /// The point of sale when the order names one as a number (kept for rejected orders too).
     public var pos: Int?
+    /// The seller who placed it; nil when the client ordered himself.
+    public var seller: String?
     public var moment: OrderMoment?
     public var lines: [Line]
     public var total: Money
-    /// The content that tells a duplicate from a conflicting one (client, seller, date, lines).
-    public var content: String
+    /// SHA-256 (hex) of what tells a duplicate from a conflicting one: client, seller, date
+    /// and lines, numbers normalized (`2.50` and `2.5` are the same).
+    public var contentHash: String
+    /// Its number: a duplicate's is the order's posted before (a site that lost an ack learns
+    /// it again); an accepted or held order gets the next of its POS from the importer, which
+    /// numbers them as it sends them to be posted; a rejected order has none.
+    public var number: OrderNumber?
+
+    /// The status an accepted or held order is posted with; nil for one not posted.
+    public var status: OrderStatus? {
+        switch outcome {
+        case .accepted: .pending
+        case .held: .held
+        case .rejected, .duplicate: nil
+        }
+    }
+
+    /// The date as stored: normalized when it could be read, else as sent.
+    public var date: String { moment?.text ?? draft.date }
 }
 
-extension OrderVerdict {
-    /// The verdict once it is known that an order with the same POS and id was already
-    /// posted: `duplicate` when that order has the same content (nothing changes), otherwise
-    /// rejected with `conflicting-duplicate` added to the reasons.
-    public func resolvingDuplicate(sameContent: Bool, line: Int) -> OrderVerdict {
-        var verdict = self
-        if sameContent {
-            verdict.outcome = .duplicate
-            verdict.reasons = []
-        } else {
-            verdict.reasons.append(OrderReason(.conflictingDuplicate, line: line))
-            verdict.outcome = .rejected
-            verdict.pos = nil
-        }
-        return verdict
+/// An order already posted under a POS and id, as a new order with the same ones is compared with it.
+public struct PostedOrder: Sendable, Equatable {
+    public var contentHash: String
+    public var number: OrderNumber
+
+    public init(contentHash: String, number: OrderNumber) {
+        self.contentHash = contentHash
+        self.number = number
     }
 }
 
@@ -143,9 +172,13 @@ public struct OrderValidator {
         self.timezone = timezone
     }
 
-    /// Checks `draft`. `alreadyPosted` is given when an order with the same POS and id was
-    /// already posted: it says whether a content (see `OrderVerdict.content`) is that order's.
-    public func check(_ draft: OrderDraft, alreadyPosted: ((String) -> Bool)? = nil) throws -> OrderVerdict {
+    /// Checks `draft` with every rule, and against the order already posted with its POS and
+    /// id (`posted`, asked only when the POS is a number): the same content is a `duplicate`
+    /// (nothing changes; it keeps that order's number), another content is rejected with
+    /// `conflicting-duplicate`. Errors of `posted` or of the masters (the store could not be
+    /// read) are thrown: never taken for a verdict.
+    public func check(_ draft: OrderDraft,
+                      posted: (_ pos: Int, _ webID: String) throws -> PostedOrder? = { _, _ in nil }) throws -> CheckedOrder {
         var reasons: [OrderReason] = []
         func reason(_ code: ReasonCode, line: Int? = nil, item: Int? = nil, product: String? = nil,
                     expected: String? = nil, got: String? = nil, message: String? = nil) {
@@ -183,25 +216,29 @@ public struct OrderValidator {
         }
 
         if draft.lines.isEmpty { reason(.emptyOrder) }
-        var lines: [OrderVerdict.Line] = []
+        var lines: [CheckedOrder.Line] = []
+        lines.reserveCapacity(draft.lines.count)
         var total: Money? = .zero
+        var content = Content(draft, moment: moment)
         for (index, line) in draft.lines.enumerated() {
             let item = index + 1
-            let quantity = Quantity(orderFileText: line.quantity).flatMap { $0.units > 0 ? $0 : nil }
+            let quantityValue = Quantity(orderFileText: line.quantity)
+            let price = Money(orderFileText: line.price)
+            content.add(line, quantity: quantityValue, price: price)
+            let quantity = quantityValue.flatMap { $0.units > 0 ? $0 : nil }
             if quantity == nil {
                 reason(.invalidQuantity, line: line.line, item: item, product: line.product, got: line.quantity)
             }
-            let price = Money(orderFileText: line.price)
             if price == nil { reason(.invalidPrice, line: line.line, item: item, product: line.product, got: line.price) }
-            let active = masters.productIsActive(line.product)
-            switch active {
+            let product = masters.product(line.product)
+            switch product?.active {
             case nil: reason(.unknownProduct, line: line.line, item: item, product: line.product)
             case false?: reason(.productInactive, line: line.line, item: item, product: line.product)
             case true?: break
             }
             var listPrice: Money?
-            if let client, active != nil {
-                listPrice = masters.listPrice(client.priceList, line.product)
+            if let client, let product {
+                listPrice = masters.listPrice(client.priceList, product)
                 if listPrice == nil {
                     reason(.noPrice, line: line.line, item: item, product: line.product, got: client.priceList)
                 } else if let price, let listPrice, !price.isWithin(policy.priceTolerance, of: listPrice),
@@ -229,13 +266,23 @@ public struct OrderValidator {
                                amount: amount, line: line.line))
         }
 
-        let content = Self.content(of: draft, moment: moment)
-        let outcome: OrderOutcome = reasons.isEmpty ? .accepted
+        let contentHash = content.hash()
+        var outcome: OrderOutcome = reasons.isEmpty ? .accepted
             : reasons.allSatisfy({ policy.holds($0.code) }) ? .held : .rejected
-        let verdict = OrderVerdict(outcome: outcome, reasons: reasons, pos: outcome == .rejected ? nil : pos,
-                                   moment: moment, lines: lines, total: total ?? .zero, content: content)
-        guard let alreadyPosted else { return verdict }
-        return verdict.resolvingDuplicate(sameContent: alreadyPosted(content), line: draft.line)
+        var number: OrderNumber?
+        if let pos, let earlier = try posted(pos, draft.id) {
+            if earlier.contentHash == contentHash {
+                outcome = .duplicate
+                reasons = []
+                number = earlier.number
+            } else {
+                reasons.append(OrderReason(.conflictingDuplicate, line: draft.line))
+                outcome = .rejected
+            }
+        }
+        return CheckedOrder(draft: draft, outcome: outcome, reasons: reasons, pos: pos,
+                            seller: draft.seller.isEmpty ? nil : draft.seller, moment: moment, lines: lines,
+                            total: total ?? .zero, contentHash: contentHash, number: number)
     }
 
     /// A point of sale as written in an order: 1 to 9999, ASCII digits only (`Int("+9900")`
@@ -255,8 +302,49 @@ public struct OrderValidator {
     }
 
     /// Client, seller, date and lines (product, quantity, price, in order), numbers normalized
-    /// so `2.50` and `2.5` are the same content.
-    static func content(of draft: OrderDraft, moment: OrderMoment?) -> String {
+    /// so `2.50` and `2.5` are the same content; the parts joined by U+001F. Its SHA-256 is
+    /// stored with each order: these bytes must never change (a site's resend would become a
+    /// conflicting duplicate).
+    struct Content {
+        private var bytes: [UInt8] = []
+
+        init(_ draft: OrderDraft, moment: OrderMoment?) {
+            bytes.reserveCapacity(64 + draft.lines.count * 32)
+            append(draft.client)
+            separate()
+            append(draft.seller)
+            separate()
+            if let moment { append(moment.unixTime) } else { append(draft.date) }
+        }
+
+        mutating func add(_ line: OrderDraft.Line, quantity: Quantity?, price: Money?) {
+            separate()
+            append(line.product)
+            separate()
+            if let quantity { append(quantity.units) } else { append(line.quantity) }
+            separate()
+            if let price { append(price.units) } else { append(line.price) }
+        }
+
+        /// Lower-case hex of the SHA-256.
+        func hash() -> String { SHA256.hash(bytes).hexString }
+
+        private mutating func separate() { bytes.append(0x1F) }
+        private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
+        private mutating func append(_ value: Int64) {
+            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            var magnitude = value.magnitude
+            let start = bytes.count
+            repeat {
+                bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+                magnitude /= 10
+            } while magnitude > 0
+            bytes[start...].reverse()
+        }
+    }
+
+    /// The content as earlier versions built it, as text: tests check `Content` gives the same bytes.
+    static func contentText(of draft: OrderDraft, moment: OrderMoment?) -> String {
         var parts = [draft.client, draft.seller, moment.map { String($0.unixTime) } ?? draft.date]
         for line in draft.lines {
             parts.append(line.product)
@@ -319,6 +407,14 @@ public enum OrderDateParser {
             }
         }
         guard (1...12).contains(month), hour < 24, minute < 60, second < 60, year >= 1970 else { return nil }
+        if let offset {
+            // The usual case (sites write the offset): plain arithmetic on the proleptic
+            // Gregorian calendar, as Foundation's would give, without building a Calendar.
+            guard day >= 1, day <= daysIn(month, of: year) else { return nil }
+            let local = Int64(daysSinceEpoch(year, month, day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
+            return OrderMoment(text: formatted(year, month, day, hour, minute, second, offset: offset),
+                               unixTime: local - Int64(offset))
+        }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = offset.flatMap { TimeZone(secondsFromGMT: $0) } ?? timezone
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
@@ -326,6 +422,24 @@ public enum OrderDateParser {
         let unix = Int64(date.timeIntervalSince1970)
         let zoneOffset = offset ?? timezone.secondsFromGMT(for: date)
         return OrderMoment(text: formatted(year, month, day, hour, minute, second, offset: zoneOffset), unixTime: unix)
+    }
+
+    static func daysIn(_ month: Int, of year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (year ≥ 1970 here).
+    static func daysSinceEpoch(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = y / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 
     private static func formatted(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,

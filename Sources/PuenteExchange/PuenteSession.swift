@@ -24,15 +24,19 @@ public struct PuenteSession: Sendable {
     public let configuration: Configuration
     public let store: BackOfficeStore
     public let logger: Logger
+    /// Where the session's time comes from (the system's, or a fixed one in tests).
+    public let clock: any PuenteClock
     /// The run lock the session holds, if any (released when the session is dropped).
     public let lock: RunLock?
     /// With no store yet, the scratch folder a dry run or report works in.
     private let scratch: ScratchFolder?
 
     /// Opens the store for `access`.
-    public init(configuration: Configuration, logger: Logger, access: Access = .write) throws {
+    public init(configuration: Configuration, logger: Logger, access: Access = .write,
+                clock: any PuenteClock = SystemClock()) throws {
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         let database = configuration.database
         let exists = FileManager.default.fileExists(atPath: database.path)
         switch access {
@@ -64,7 +68,7 @@ public struct PuenteSession: Sendable {
     }
 
     public func orderImporter() -> OrderImporter {
-        OrderImporter(store: store, configuration: configuration, logger: logger)
+        OrderImporter(store: store, configuration: configuration, logger: logger, clock: clock)
     }
 
     public func masterLoader() throws -> MasterLoader {

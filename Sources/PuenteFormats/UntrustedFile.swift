@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A file from outside could not be opened as a regular file: what it is, and why.
 public struct UntrustedFileError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -45,6 +46,10 @@ public final class UntrustedFile: @unchecked Sendable {
     public let descriptor: Int32
     /// The size when opened; nothing past it is read.
     public let size: Int64
+    /// Where the last read ended: how far a reader going through the file has come (for
+    /// progress shown to people).
+    public var position: Int64 { lastReadEnd.load(ordering: .relaxed) }
+    private let lastReadEnd = Atomic<Int64>(0)
 
     /// Opens `path`. `followLinks` is for files an administrator names (the back office's
     /// dumps, which may sit behind a link); an Inbox file never is.
@@ -84,7 +89,10 @@ public final class UntrustedFile: @unchecked Sendable {
         guard wanted > 0 else { return 0 }
         while true {
             let result = pread(descriptor, buffer, wanted, off_t(offset))
-            if result >= 0 { return result }
+            if result >= 0 {
+                lastReadEnd.store(offset + Int64(result), ordering: .relaxed)
+                return result
+            }
             if errno == EINTR || errno == EAGAIN { continue }
             throw UntrustedFileError(path: path, problem: .unreadable(String(cString: strerror(errno))))
         }

@@ -1,17 +1,41 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), incremental. Used for file checksums in acks and package manifests,
 /// and inside `HMACSHA256`. Written here to keep a crypto package out of a lean build.
 public struct SHA256: Sendable {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
         (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
-    private var pending: [UInt8] = []
+    /// The bytes of an unfinished block (64 bytes, kept inline: no allocation per hash).
+    private var pending: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var pendingCount = 0
     private var totalLength: UInt64 = 0
+    /// Whether blocks go through the processor's SHA instructions (`CSHA256`).
+    let accelerated: Bool
 
-    public init() { pending.reserveCapacity(64) }
+    /// Whether this processor has SHA instructions Puente uses (x86-64 SHA-NI).
+    public static let isAccelerated = puente_sha256_accelerated() == 1
+
+    public init() { accelerated = Self.isAccelerated }
+
+    /// Tests compare the two ways of compressing blocks.
+    init(accelerated: Bool) { self.accelerated = accelerated && Self.isAccelerated }
 
     /// The digest of `bytes` in one call.
     public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var hasher = SHA256()
-        hasher.update(Array(bytes))
+        if let done = bytes.withContiguousStorageIfAvailable({ hasher.update($0) }) {
+            _ = done
+        } else {
+            hasher.update(Array(bytes))
+        }
+        return hasher.finalize()
+    }
+
+    /// The digest of a string's UTF-8 bytes.
+    public static func hash(utf8 text: String) -> [UInt8] {
+        var text = text
+        var hasher = SHA256()
+        text.withUTF8 { hasher.update($0) }
         return hasher.finalize()
     }
 
@@ -20,23 +44,33 @@ public struct SHA256: Sendable {
     }
 
     public mutating func update(_ buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
         totalLength &+= UInt64(buffer.count)
         var index = 0
-        if !pending.isEmpty {
-            let take = min(64 - pending.count, buffer.count)
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<take]))
+        if pendingCount > 0 {
+            let take = min(64 - pendingCount, buffer.count)
+            withUnsafeMutableBytes(of: &pending) { block in
+                block.baseAddress!.advanced(by: pendingCount).copyMemory(from: base, byteCount: take)
+            }
+            pendingCount += take
             index = take
-            if pending.count == 64 {
-                pending.withUnsafeBufferPointer { compress(block: $0.baseAddress!) }
-                pending.removeAll(keepingCapacity: true)
+            if pendingCount == 64 {
+                var block = pending
+                withUnsafeBytes(of: &block) { compress(blocks: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: 1) }
+                pendingCount = 0
             }
         }
-        while index + 64 <= buffer.count {
-            compress(block: buffer.baseAddress! + index)
-            index += 64
+        let whole = (buffer.count - index) / 64
+        if whole > 0 {
+            compress(blocks: base + index, count: whole)
+            index += whole * 64
         }
         if index < buffer.count {
-            pending.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index...]))
+            let rest = buffer.count - index
+            withUnsafeMutableBytes(of: &pending) { block in
+                block.baseAddress!.copyMemory(from: base + index, byteCount: rest)
+            }
+            pendingCount = rest
         }
     }
 
@@ -44,7 +78,7 @@ public struct SHA256: Sendable {
     public mutating func finalize() -> [UInt8] {
         let bitLength = totalLength &* 8
         var tail: [UInt8] = [0x80]
-        let padding = (pending.count + 1) % 64 <= 56 ? 56 - (pending.count + 1) % 64 : 120 - (pending.count + 1) % 64
+        let padding = (pendingCount + 1) % 64 <= 56 ? 56 - (pendingCount + 1) % 64 : 120 - (pendingCount + 1) % 64
         tail += [UInt8](repeating: 0, count: padding)
         for shift in stride(from: 56, through: 0, by: -8) { tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         let savedLength = totalLength
@@ -57,6 +91,16 @@ public struct SHA256: Sendable {
                        UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
         }
         return digest
+    }
+
+    private mutating func compress(blocks: UnsafePointer<UInt8>, count: Int) {
+        if accelerated {
+            withUnsafeMutableBytes(of: &state) { words in
+                puente_sha256_blocks(words.baseAddress!.assumingMemoryBound(to: UInt32.self), blocks, count)
+            }
+            return
+        }
+        for block in 0..<count { compress(block: blocks + 64 * block) }
     }
 
     private mutating func compress(block: UnsafePointer<UInt8>) {
@@ -136,12 +180,15 @@ public enum HMACSHA256 {
 extension Sequence<UInt8> {
     /// Lower-case hexadecimal, as checksums are written in acks and manifests.
     public var hexString: String {
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        for byte in self {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
+        let bytes = Array(self)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { text in
+            let digits: StaticString = "0123456789abcdef"
+            let table = digits.utf8Start
+            for (index, byte) in bytes.enumerated() {
+                text[2 * index] = table[Int(byte >> 4)]
+                text[2 * index + 1] = table[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -32,38 +32,96 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT code, active, password_hash <> '' FROM sellers") {
                 sellers[row[0]] = SellerFacts(active: row[1], webEnabled: row[2])
             }
+            // Products by code, and their codes' bytes in code order for the merge below.
             var products: [String: (index: Int32, active: Bool)] = [:]
-            let productRows = try Row.fetchCursor(db, sql: "SELECT code, active FROM products ORDER BY code")
-            while let row = try productRows.next() {
-                products[row[0]] = (Int32(products.count), row[1])
+            var codeBytes: [UInt8] = []
+            var codeEnds: [Int] = []
+            try Self.rows(db, "SELECT code, active FROM products ORDER BY code") { statement in
+                let code = Self.bytes(statement, 0)
+                products[String(decoding: code, as: UTF8.self)] = (Int32(codeEnds.count), sqlite3_column_int(statement, 1) != 0)
+                codeBytes.append(contentsOf: code)
+                codeEnds.append(codeBytes.count)
             }
             var prices: [String: [Int64]] = [:]
-            let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists")
-            for list in lists { prices[list] = [Int64](repeating: .min, count: products.count) }
-            let priceRows = try Row.fetchCursor(db, sql: "SELECT price_list, product, price FROM prices WHERE active = 1")
-            var currentList = ""
-            var table: [Int64] = []
-            while let row = try priceRows.next() {
-                let list: String = row[0]
-                if list != currentList {
-                    if !currentList.isEmpty { prices[currentList] = table }
-                    currentList = list
-                    table = prices[list] ?? [Int64](repeating: .min, count: products.count)
-                }
-                if let product = products[row[1] as String] { table[Int(product.index)] = row[2] }
+            for list in try String.fetchAll(db, sql: "SELECT code FROM price_lists") {
+                prices[list] = [Int64](repeating: .min, count: codeEnds.count)
             }
-            if !currentList.isEmpty { prices[currentList] = table }
+            // A million prices, in key order (price list, product), merged with the products in
+            // code order: both sorted by SQLite's BINARY collation, so the bytes compare as
+            // SQLite compares them, and no String is made per price.
+            var currentList: [UInt8] = []
+            var table: [Int64] = []
+            var product = 0
+            func flush() {
+                if !currentList.isEmpty { prices[String(decoding: currentList, as: UTF8.self)] = table }
+            }
+            try codeBytes.withUnsafeBufferPointer { codes in
+                func compare(_ index: Int, _ other: UnsafeBufferPointer<UInt8>) -> Int32 {
+                    let start = index == 0 ? 0 : codeEnds[index - 1]
+                    let length = codeEnds[index] - start
+                    let common = min(length, other.count)
+                    let order = common == 0 ? 0 : memcmp(codes.baseAddress! + start, other.baseAddress!, common)
+                    return order != 0 ? order : Int32(length - other.count).signum()
+                }
+                try Self.rows(db, "SELECT price_list, product, price FROM prices WHERE active = 1 ORDER BY price_list, product") { statement in
+                    let list = Self.bytes(statement, 0)
+                    if !list.elementsEqual(currentList) {
+                        flush()
+                        currentList = Array(list)
+                        table = prices[String(decoding: list, as: UTF8.self)] ?? [Int64](repeating: .min, count: codeEnds.count)
+                        product = 0
+                    }
+                    let code = Self.bytes(statement, 1)
+                    while product < codeEnds.count, compare(product, code) < 0 { product += 1 }
+                    if product < codeEnds.count, compare(product, code) == 0 {
+                        table[product] = sqlite3_column_int64(statement, 2)
+                    }
+                }
+            }
+            flush()
             return (clients, sellers, products, prices)
         }
+    }
+
+    /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.
+    private static func rows(_ db: Database, _ sql: String, _ body: (SQLiteStatement) throws -> Void) throws {
+        // The Statement owns the SQLite statement: it must live while its pointer is used.
+        let prepared = try db.makeStatement(sql: sql)
+        try withExtendedLifetime(prepared) {
+            let statement = prepared.sqliteStatement
+            defer { sqlite3_reset(statement) }
+            while true {
+                let code = sqlite3_step(statement)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else {
+                    throw StoreError(operation: "read the masters", path: "",
+                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                try body(statement)
+            }
+        }
+    }
+
+    /// A text column's bytes, valid until the statement steps again.
+    private static func bytes(_ statement: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
+        // sqlite3_column_text first, then its length (SQLite's advice).
+        let text = sqlite3_column_text(statement, column)
+        let count = Int(sqlite3_column_bytes(statement, column))
+        guard count > 0, let text else {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeBufferPointer(start: text, count: count)
     }
 
     public func isSite(_ pos: Int) -> Bool { sites.contains(pos) }
     public func client(_ code: String) -> ClientFacts? { clients[code] }
     public func seller(_ code: String) -> SellerFacts? { sellers[code] }
-    public func productIsActive(_ code: String) -> Bool? { products[code]?.active }
+    public func product(_ code: String) -> ProductFacts? {
+        products[code].map { ProductFacts(active: $0.active, index: Int($0.index)) }
+    }
 
-    public func listPrice(_ priceList: String, _ product: String) -> Money? {
-        guard let index = products[product]?.index, let price = prices[priceList]?[Int(index)], price != .min else { return nil }
+    public func listPrice(_ priceList: String, _ product: ProductFacts) -> Money? {
+        guard let price = prices[priceList]?[product.index], price != .min else { return nil }
         return Money(units: price)
     }
 
@@ -74,35 +132,30 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     }
 }
 
-/// An order to post, as checked.
-public struct OrderPosting: Sendable {
-    public var pos: Int
-    public var webID: String
-    public var status: OrderStatus
-    public var date: String
-    public var client: String
-    public var seller: String?
-    public var note: String
-    public var total: Money
-    public var contentHash: String
-    public var sourceFile: String
-    public var sourceLine: Int
-    public var lines: [OrderVerdict.Line]
+/// The orders as committed, on a connection of their own: what the checking thread of an
+/// import compares new orders with while the posting thread writes in its transaction.
+public final class CommittedOrders: @unchecked Sendable {
+    // @unchecked: a GRDB queue serializes its connection's use.
+    private let queue: DatabaseQueue
 
-    public init(pos: Int, webID: String, status: OrderStatus, date: String, client: String, seller: String?, note: String,
-                total: Money, contentHash: String, sourceFile: String, sourceLine: Int, lines: [OrderVerdict.Line]) {
-        self.pos = pos
-        self.webID = webID
-        self.status = status
-        self.date = date
-        self.client = client
-        self.seller = seller
-        self.note = note
-        self.total = total
-        self.contentHash = contentHash
-        self.sourceFile = sourceFile
-        self.sourceLine = sourceLine
-        self.lines = lines
+    public init(store: BackOfficeStore) throws {
+        queue = try store.readOnlyConnection()
+    }
+
+    /// The order committed under this POS and id, if any.
+    public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
+        try queue.inDatabase { db in
+            let statement = try db.cachedStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
+            guard let row = try Row.fetchOne(statement, arguments: [pos, webID]) else { return nil }
+            return PostedOrder(contentHash: row[0], number: OrderNumber(pos: pos, sequence: row[1]))
+        }
+    }
+
+    /// The last order number committed for `pos` (0 before the first).
+    public func lastNumber(pos: Int) throws -> Int {
+        try queue.inDatabase { db in
+            try Int.fetchOne(db, sql: "SELECT last_number FROM order_sequences WHERE pos = ?", arguments: [pos]) ?? 0
+        }
     }
 }
 
@@ -112,8 +165,13 @@ public struct ProcessedFile: Sendable, Equatable {
     public var name: String
     public var size: Int64
     public var sha256: String
-    /// `processed` or `rejected`.
-    public var outcome: String
+    public var outcome: Outcome
+
+    /// `processed` (read, its orders posted or kept) or `rejected` (could not be read at all).
+    public enum Outcome: String, Sendable {
+        case processed
+        case rejected
+    }
     public var reason: String?
     public var processed: String
     /// Where the file was when it was taken.
@@ -124,7 +182,7 @@ public struct ProcessedFile: Sendable, Equatable {
     public var ackPath: String
     public var finished: Bool
 
-    public init(id: Int64, name: String, size: Int64, sha256: String, outcome: String, reason: String?, processed: String,
+    public init(id: Int64, name: String, size: Int64, sha256: String, outcome: Outcome, reason: String?, processed: String,
                 sourcePath: String, movedTo: String, ackPath: String, finished: Bool) {
         self.id = id
         self.name = name
@@ -140,12 +198,16 @@ public struct ProcessedFile: Sendable, Equatable {
     }
 }
 
-/// Posts the orders of one file inside its transaction, with prepared statements bound
-/// directly (a million order lines), one change sequence for the whole file, and each POS's
-/// order counter kept in memory and written back by `finish()`.
+/// Posts the orders of one file inside its transaction, each as it was checked: accepted and
+/// held orders with the number they were given, their lines and the first entry of their
+/// status history; rejected ones kept with their reasons. Prepared statements bound directly
+/// (a million order lines), one change sequence for the whole file, each POS's last number
+/// written back by `finish()` (the (POS, number) key refuses a number given twice).
 public final class OrderPoster {
     private let db: Database
     private let moment: String
+    private let file: String
+    private let fileID: Int64
     private var changeSequence: Int64?
     private var lastNumbers: [Int: Int] = [:]
     private let findPosted: Statement
@@ -153,10 +215,18 @@ public final class OrderPoster {
     private let insertLine: Statement
     private let insertHistory: Statement
     private let insertRejected: Statement
+    private let reasonsEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
 
-    /// `moment`: when the orders are posted (ISO 8601), for `created` and the status history.
-    public init(db: Database, moment: String) throws {
+    /// Posts the orders of the file recorded as `fileID` (named `file`); `moment`: when (ISO
+    /// 8601), for `created` and the status history.
+    public init(db: Database, file: String, fileID: Int64, moment: String) throws {
         self.db = db
+        self.file = file
+        self.fileID = fileID
         self.moment = moment
         findPosted = try db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
         insertOrder = try db.makeStatement(sql: """
@@ -178,49 +248,67 @@ public final class OrderPoster {
             """)
     }
 
-    /// The content hash and number of the order already posted with this POS and id, if any.
-    public func postedOrder(pos: Int, webID: String) throws -> (contentHash: String, number: OrderNumber)? {
+    /// The order already posted with this POS and id, if any (this transaction's included).
+    public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
         let statement = findPosted.sqliteStatement
         defer { sqlite3_reset(statement) }
         sqlite3_bind_int64(statement, 1, Int64(pos))
         bind(webID, 2, statement)
         let code = sqlite3_step(statement)
         if code == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) {
-            return (String(cString: text), OrderNumber(pos: pos, sequence: Int(sqlite3_column_int64(statement, 1))))
+            return PostedOrder(contentHash: String(cString: text),
+                               number: OrderNumber(pos: pos, sequence: Int(sqlite3_column_int64(statement, 1))))
         }
         guard code == SQLITE_DONE else { throw failure("look up an order") }
         return nil
     }
 
-    /// Posts an accepted or held order with the next number of its POS, its lines and the
-    /// first entry of its status history; returns the number.
-    public func post(_ order: OrderPosting) throws -> OrderNumber {
+    /// Posts `order` as it was checked; returns its number (a duplicate's is the one posted
+    /// before; a rejected order has none).
+    public func post(_ order: CheckedOrder) throws -> OrderNumber? {
+        switch order.outcome {
+        case .accepted, .held:
+            guard let pos = order.pos, let status = order.status else {
+                preconditionFailure("an accepted or held order has a POS")
+            }
+            return try insert(order, pos: pos, status: status)
+        case .rejected:
+            try keepRejected(order)
+            return nil
+        case .duplicate:
+            return order.number
+        }
+    }
+
+    private func insert(_ order: CheckedOrder, pos: Int, status: OrderStatus) throws -> OrderNumber {
+        let draft = order.draft
+        guard let given = order.number, given.pos == pos else {
+            preconditionFailure("an accepted or held order comes numbered")
+        }
+        let number = given.sequence
         let sequence = try changeSequence ?? {
             let value = try BackOfficeStore.nextChangeSequence(db)
             changeSequence = value
             return value
         }()
-        let last = try lastNumbers[order.pos]
-            ?? Int.fetchOne(db, sql: "SELECT last_number FROM order_sequences WHERE pos = ?", arguments: [order.pos]) ?? 0
-        let number = last + 1
-        lastNumbers[order.pos] = number
+        lastNumbers[pos] = max(lastNumbers[pos] ?? 0, number)
 
         let orderStatement = insertOrder.sqliteStatement
-        sqlite3_bind_int64(orderStatement, 1, Int64(order.pos))
+        sqlite3_bind_int64(orderStatement, 1, Int64(pos))
         sqlite3_bind_int64(orderStatement, 2, Int64(number))
-        bind(order.webID, 3, orderStatement)
-        bind(order.status.rawValue, 4, orderStatement)
+        bind(draft.id, 3, orderStatement)
+        bind(status.rawValue, 4, orderStatement)
         bind(order.date, 5, orderStatement)
-        bind(order.client, 6, orderStatement)
+        bind(draft.client, 6, orderStatement)
         bind(order.seller, 7, orderStatement)
-        bind(order.note, 8, orderStatement)
+        bind(draft.note, 8, orderStatement)
         sqlite3_bind_int64(orderStatement, 9, order.total.units)
         bind(order.contentHash, 10, orderStatement)
-        bind(order.sourceFile, 11, orderStatement)
-        sqlite3_bind_int64(orderStatement, 12, Int64(order.sourceLine))
+        bind(file, 11, orderStatement)
+        sqlite3_bind_int64(orderStatement, 12, Int64(draft.line))
         bind(moment, 13, orderStatement)
         sqlite3_bind_int64(orderStatement, 14, sequence)
-        try step(orderStatement, "post order \(order.webID)")
+        try step(orderStatement, "post order \(draft.id)")
         let id = sqlite3_last_insert_rowid(db.sqliteConnection)
 
         let lineStatement = insertLine.sqliteStatement
@@ -237,33 +325,32 @@ public final class OrderPoster {
             }
             sqlite3_bind_int64(lineStatement, 7, line.amount.units)
             sqlite3_bind_int64(lineStatement, 8, Int64(line.line))
-            try step(lineStatement, "post a line of order \(order.webID)")
+            try step(lineStatement, "post a line of order \(draft.id)")
         }
 
         let historyStatement = insertHistory.sqliteStatement
         sqlite3_bind_int64(historyStatement, 1, id)
-        bind(order.status.rawValue, 2, historyStatement)
+        bind(status.rawValue, 2, historyStatement)
         bind(moment, 3, historyStatement)
-        bind(order.sourceFile, 4, historyStatement)
+        bind(file, 4, historyStatement)
         sqlite3_bind_int64(historyStatement, 5, sequence)
-        try step(historyStatement, "record the status of order \(order.webID)")
-        return OrderNumber(pos: order.pos, sequence: number)
+        try step(historyStatement, "record the status of order \(draft.id)")
+        return OrderNumber(pos: pos, sequence: number)
     }
 
-    /// Keeps a rejected order with its reasons (JSON) for the reports.
-    public func recordRejected(
-        fileID: Int64, pos: Int?, webID: String, client: String, seller: String?, date: String, line: Int, reasons: String
-    ) throws {
+    /// Keeps a rejected order with its reasons (JSON, sorted keys) for the reports.
+    private func keepRejected(_ order: CheckedOrder) throws {
+        let draft = order.draft
         let statement = insertRejected.sqliteStatement
         sqlite3_bind_int64(statement, 1, fileID)
-        if let pos { sqlite3_bind_int64(statement, 2, Int64(pos)) } else { sqlite3_bind_null(statement, 2) }
-        bind(webID, 3, statement)
-        bind(client, 4, statement)
-        bind(seller, 5, statement)
-        bind(date, 6, statement)
-        sqlite3_bind_int64(statement, 7, Int64(line))
-        bind(reasons, 8, statement)
-        try step(statement, "keep rejected order \(webID)")
+        if let pos = order.pos { sqlite3_bind_int64(statement, 2, Int64(pos)) } else { sqlite3_bind_null(statement, 2) }
+        bind(draft.id, 3, statement)
+        bind(draft.client, 4, statement)
+        bind(order.seller, 5, statement)
+        bind(draft.date, 6, statement)
+        sqlite3_bind_int64(statement, 7, Int64(draft.line))
+        bind(String(decoding: try reasonsEncoder.encode(order.reasons), as: UTF8.self), 8, statement)
+        try step(statement, "keep rejected order \(draft.id)")
     }
 
     /// Writes back each POS's order counter. Call before the commit.
@@ -307,7 +394,7 @@ extension BackOfficeStore {
         try db.execute(sql: """
             INSERT INTO processed_files(name, size, sha256, outcome, reason, processed, source_path, moved_to, ack_name, finished)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [file.name, file.size, file.sha256, file.outcome, file.reason, file.processed,
+            """, arguments: [file.name, file.size, file.sha256, file.outcome.rawValue, file.reason, file.processed,
                              file.sourcePath, file.movedTo, file.ackPath, file.finished])
         return db.lastInsertedRowID
     }
@@ -324,7 +411,8 @@ extension BackOfficeStore {
                 SELECT id, name, size, sha256, outcome, reason, processed, source_path, moved_to, ack_name, finished
                 FROM processed_files WHERE finished = 0 ORDER BY id
                 """).map { row in
-                ProcessedFile(id: row[0], name: row[1], size: row[2], sha256: row[3], outcome: row[4], reason: row[5],
+                ProcessedFile(id: row[0], name: row[1], size: row[2], sha256: row[3],
+                              outcome: ProcessedFile.Outcome(rawValue: row[4]) ?? .rejected, reason: row[5],
                               processed: row[6], sourcePath: row[7], movedTo: row[8] ?? "", ackPath: row[9] ?? "",
                               finished: row[10])
             }

@@ -6,7 +6,7 @@ import Testing
 @Suite struct HostileValuesTests {
     let zone = TimeZone(identifier: "America/Argentina/Buenos_Aires")!
 
-    func check(_ lines: [(String, String)], date: String = "2026-11-28T10:15:00-03:00") throws -> OrderVerdict {
+    func check(_ lines: [(String, String)], date: String = "2026-11-28T10:15:00-03:00") throws -> CheckedOrder {
         var masters = FakeMasters()
         masters.prices["L1/P1"] = Money("6732.49")!
         let validator = OrderValidator(masters: masters, policy: ValidationPolicy(), timezone: zone)

@@ -1,5 +1,6 @@
 import Foundation
-import PuenteDomain
+@testable import PuenteDomain
+import PuenteSecurity
 import Testing
 
 /// The back office as the validator sees it, built in code.
@@ -23,8 +24,13 @@ struct FakeMasters: OrderMasters {
     func isSite(_ pos: Int) -> Bool { sites.contains(pos) }
     func client(_ code: String) -> ClientFacts? { clients[code] }
     func seller(_ code: String) -> SellerFacts? { sellers[code] }
-    func productIsActive(_ code: String) -> Bool? { products[code] }
-    func listPrice(_ priceList: String, _ product: String) -> Money? { prices["\(priceList)/\(product)"] }
+    var productCodes: [String] { products.keys.sorted() }
+    func product(_ code: String) -> ProductFacts? {
+        products[code].map { ProductFacts(active: $0, index: productCodes.firstIndex(of: code)!) }
+    }
+    func listPrice(_ priceList: String, _ product: ProductFacts) -> Money? {
+        prices["\(priceList)/\(productCodes[product.index])"]
+    }
     func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money? {
         published["\(priceList)/\(product)"]
     }
@@ -43,7 +49,7 @@ struct FakeMasters: OrderMasters {
                    lines: lines.enumerated().map { .init(product: $1.0, quantity: $1.1, price: $1.2, line: 4 + $0) })
     }
 
-    func codes(_ verdict: OrderVerdict) -> [String] { verdict.reasons.map(\.code.rawValue) }
+    func codes(_ verdict: CheckedOrder) -> [String] { verdict.reasons.map(\.code.rawValue) }
 
     @Test func acceptsAWebClientAtItsListPrice() throws {
         let verdict = try validator().check(order(lines: [("P1", "2.5", "1200")]))
@@ -92,7 +98,8 @@ struct FakeMasters: OrderMasters {
         #expect(codes(verdict) == ["unknown-pos", "client-inactive", "product-inactive", "invalid-quantity", "price-mismatch"])
         #expect(verdict.reasons.map(\.line) == [3, 3, 4, 5, 5])
         #expect(verdict.outcome == .rejected)
-        #expect(verdict.pos == nil, "a rejected order is not posted")
+        #expect(verdict.status == nil, "a rejected order is not posted")
+        #expect(verdict.pos == 1, "its POS, a number, is kept with it")
         #expect(try validator().check(order(lines: [("P9", "1", "10"), ("P1", "1", "1300")])).outcome == .held)
     }
 
@@ -114,11 +121,32 @@ struct FakeMasters: OrderMasters {
 
     @Test func duplicatesByContent() throws {
         let first = try validator().check(order(lines: [("P1", "2.5", "1200.00")]))
-        let same = try validator().check(order(lines: [("P1", "2.50", "1200")]), alreadyPosted: { $0 == first.content })
+        let number = OrderNumber(pos: 9900, sequence: 7)
+        var asked: [String] = []
+        let posted = { (pos: Int, id: String) -> PostedOrder? in
+            asked.append("\(pos) \(id)")
+            return PostedOrder(contentHash: first.contentHash, number: number)
+        }
+        let same = try validator().check(order(lines: [("P1", "2.50", "1200")]), posted: posted)
         #expect(same.outcome == .duplicate)
-        let other = try validator().check(order(lines: [("P1", "3", "1200")]), alreadyPosted: { $0 == first.content })
+        #expect(same.number == number, "a duplicate keeps the number of the order posted")
+        #expect(same.reasons.isEmpty)
+        let other = try validator().check(order(lines: [("P1", "3", "1200")]), posted: posted)
         #expect(other.outcome == .rejected)
         #expect(codes(other) == ["conflicting-duplicate"])
+        #expect(other.number == nil)
+        #expect(asked == ["9900 W-1", "9900 W-1"])
+        // A POS that is not a number has nothing posted under it: the store is not asked.
+        _ = try validator().check(order(pos: "abc"), posted: posted)
+        #expect(asked.count == 2)
+    }
+
+    /// A store that cannot be read stops the check: its error is never a verdict.
+    @Test func aFailingLookupIsThrownNotJudged() {
+        struct Unreadable: Error {}
+        #expect(throws: Unreadable.self) {
+            try validator().check(order(), posted: { _, _ in throw Unreadable() })
+        }
     }
 
     @Test func orderDates() throws {
@@ -131,6 +159,44 @@ struct FakeMasters: OrderMasters {
         for bad in ["2026-13-45T10:00:00-03:00", "2026-02-30T10:00:00-03:00", "28/11/2026", "2026-11-28", "2026-11-28T25:00:00Z",
                     "2026-11-28T10:15:00-3", "2026-11-28T10:15:00+03:00x", ""] {
             #expect(text(bad) == nil, "\(bad)")
+        }
+    }
+
+    /// Dates with an offset are computed without Foundation's Calendar: every day from 1970 to
+    /// 2101 (leap years, the last day of each month and the one after it) gives the instant
+    /// and the text Calendar gives.
+    @Test func offsetDatesAgreeWithFoundationsCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(secondsFromGMT: -3 * 3600)!
+        for year in 1970...2101 {
+            for month in 1...12 {
+                for day in [1, 15, 28, 29, 30, 31] {
+                    let components = DateComponents(year: year, month: month, day: day, hour: 23, minute: 59, second: 58)
+                    let text = String(format: "%04d-%02d-%02dT23:59:58-03:00", year, month, day)
+                    let parsed = OrderDateParser.parse(text, timezone: zone)
+                    if components.isValidDate(in: calendar), let date = calendar.date(from: components) {
+                        #expect(parsed?.unixTime == Int64(date.timeIntervalSince1970), "\(text)")
+                        #expect(parsed?.text == text)
+                    } else {
+                        #expect(parsed == nil, "\(text) is not a date")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The content hash stored with every order is the SHA-256 of the bytes earlier versions
+    /// joined as text: a site's resend of an order posted before must stay a duplicate.
+    @Test func contentBytesAreThoseOfEarlierVersions() {
+        let drafts = [
+            order(lines: [("P1", "2.5", "1200.00"), ("P2", "-1", "x"), ("P9", "0.001", "99999999.9999")]),
+            order(seller: "V1", date: "not a date", lines: []),
+            order(client: "Cliente ñandú", lines: [("Ürün", "1e3", "-5")]),
+        ]
+        for draft in drafts {
+            let moment = OrderDateParser.parse(draft.date, timezone: zone)
+            let checked = try? validator().check(draft)
+            #expect(checked?.contentHash == SHA256.hash(Array(OrderValidator.contentText(of: draft, moment: moment).utf8)).hexString)
         }
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import PuenteDomain
-import PuenteExchange
+@testable import PuenteExchange
 import PuenteFormats
 import PuenteTestSupport
 import Testing

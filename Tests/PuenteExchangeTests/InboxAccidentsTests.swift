@@ -34,7 +34,7 @@ import Testing
         // Back: the file is moved, never read again, no second ack, no duplicate.
         try FileManager.default.moveItem(at: away, to: fixture.inbox)
         let back = try fixture.importer().run()
-        #expect(back.files.map(\.outcome) == ["finished"])
+        #expect(back.files.map(\.outcome) == [.finished])
         #expect(back.files.first?.movedTo == "processed/\(OrderImportTests.today)/pedidos-2026-11-28-manana.xml")
         #expect(fixture.files(fixture.outbox.appending(path: "acks")) == ["pedidos-2026-11-28-manana.xml.ack.xml"])
         let again = try fixture.importer().run()
@@ -58,7 +58,7 @@ import Testing
         #expect(try fixture.orders().count == 3)
         try FileManager.default.removeItem(at: fixture.inbox.appending(path: "processed"))
         let third = try fixture.importer().run()
-        #expect(third.files.map(\.outcome) == ["finished"])
+        #expect(third.files.map(\.outcome) == [.finished])
         #expect(third.problems.isEmpty)
         #expect(fixture.files(fixture.inbox) == ["processed/\(OrderImportTests.today)/pedidos-2026-11-28-manana.xml"])
     }
@@ -94,7 +94,7 @@ import Testing
         try fixture.drop(sample: "pedidos-2026-11-28-manana.xml", as: name)
         let report = try fixture.importer().run()
         #expect(report.problems.isEmpty, "\(report.problems)")
-        #expect(report.files.first?.outcome == "processed")
+        #expect(report.files.first?.outcome == .processed)
         let acks = fixture.files(fixture.outbox.appending(path: "acks"))
         #expect(acks.count == 1 && acks[0].hasSuffix(".ack.xml") && acks[0].utf8.count <= 255)
         let ack = try String(contentsOf: fixture.outbox.appending(path: "acks/\(acks[0])"), encoding: .utf8)

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import PuenteDomain
-import PuenteExchange
+@testable import PuenteExchange
 import PuenteFormats
 import PuenteStore
 import PuenteTestSupport
@@ -72,7 +72,7 @@ struct ImportFixture {
         }
         let report = try fixture.importer().run()
         #expect(report.files.map(\.file) == ["pedido-con-doctype.xml", "pedidos-2026-11-28-manana.xml", "pedidos-2026-11-28-tarde.csv"])
-        #expect(report.files[0].outcome == "rejected" && report.files[0].reason == .doctypeNotAllowed)
+        #expect(report.files[0].outcome == .rejected && report.files[0].reason == .doctypeNotAllowed)
         let morning = report.files[1]
         #expect(morning.outcomes == ["accepted": 1, "held": 2, "rejected": 5])
         let afternoon = report.files[2]
@@ -187,9 +187,9 @@ struct ImportFixture {
         }
         let next = try fixture.importer().run()
         if step == .beforeCommit {
-            #expect(next.files.map(\.outcome) == ["rejected", "processed"], "read again from the start")
+            #expect(next.files.map(\.outcome) == [.rejected, .processed], "read again from the start")
         } else {
-            #expect(next.files.map(\.outcome).first == "finished")
+            #expect(next.files.map(\.outcome).first == .finished)
         }
         #expect(try fixture.orders() == ["9900-1 W-10045 pending", "9900-2 W-10046 held", "9900-3 W-10050 held"])
         let rejected: Int? = try fixture.base.value("SELECT count(*) FROM rejected_orders")
@@ -224,7 +224,7 @@ struct ImportFixture {
         let before = try snapshot()
         let dry = try fixture.importer().run(dryRun: true)
         #expect(dry.dryRun)
-        #expect(dry.files.map(\.outcome) == ["rejected", "processed", "processed"])
+        #expect(dry.files.map(\.outcome) == [.rejected, .processed, .processed])
         #expect(dry.files[1].outcomes == ["accepted": 1, "held": 2, "rejected": 5])
         #expect(dry.files[2].outcomes == ["accepted": 2, "rejected": 3, "duplicate": 1], "sees its own file's orders")
         #expect(try snapshot() == before)

@@ -1,7 +1,27 @@
-import PuenteSecurity
+@testable import PuenteSecurity
 import Testing
 
 @Suite struct SHA256Tests {
+    /// The processor's SHA instructions and the portable code give the same digests, for
+    /// every length around the block and padding boundaries and for pieces of any size.
+    @Test func acceleratedAndPortableAgree() {
+        var generator = SystemRandomNumberGenerator()
+        let data = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for length in Array(0...200) + [511, 512, 513, 4999] {
+            var fast = SHA256(accelerated: true)
+            var portable = SHA256(accelerated: false)
+            let bytes = Array(data[0..<length])
+            var offset = 0
+            while offset < length {
+                let piece = min(length - offset, [1, 7, 63, 64, 65, 300][offset % 6])
+                fast.update(Array(bytes[offset..<offset + piece]))
+                offset += piece
+            }
+            portable.update(bytes)
+            #expect(fast.finalize() == portable.finalize(), "length \(length)")
+        }
+    }
+
     @Test func matchesTheFIPSVectors() {
         #expect(SHA256.hash(Array("".utf8)).hexString == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hash(Array("abc".utf8)).hexString == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

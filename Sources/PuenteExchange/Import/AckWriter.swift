@@ -35,15 +35,16 @@ final class AckWriter {
     }
 
     /// One order's outcome, number and reasons.
-    func order(_ draft: OrderDraft, _ verdict: OrderVerdict, number: OrderNumber?) throws {
+    func order(_ order: CheckedOrder) throws {
+        let draft = order.draft
         try start(rejected: false)
         try xml.raw("\n  ")
         try xml.startElement("order")
         try attribute("id", draft.id)
         try attribute("pos", draft.pos)
-        try xml.attribute("outcome", verdict.outcome.rawValue)
-        if let number { try xml.attribute("number", number.description) }
-        for reason in verdict.reasons {
+        try xml.attribute("outcome", order.outcome.rawValue)
+        if let number = order.number { try xml.attribute("number", number.description) }
+        for reason in order.reasons {
             try xml.raw("\n    ")
             try xml.startElement("reason")
             try xml.attribute("code", reason.code.rawValue)
@@ -55,7 +56,7 @@ final class AckWriter {
             if let message = reason.message { try attribute("message", message) }
             try xml.endElement()
         }
-        if !verdict.reasons.isEmpty { try xml.raw("\n  ") }
+        if !order.reasons.isEmpty { try xml.raw("\n  ") }
         try xml.endElement()
     }
 

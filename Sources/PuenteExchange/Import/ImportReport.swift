@@ -1,11 +1,48 @@
 import PuenteDomain
 
+/// What became of an Inbox file.
+public enum FileOutcome: String, Codable, Sendable {
+    /// Read; its orders may still be held or rejected.
+    case processed
+    /// Could not be read at all.
+    case rejected
+    /// A file an interrupted run had committed, moved now.
+    case finished
+}
+
+/// How far an import has come, for a person watching it.
+public struct ImportProgress: Sendable, Equatable {
+    public var file: String
+    public var orders: Int
+    public var bytesRead: Int64
+    public var totalBytes: Int64
+    /// Seconds since the file was opened.
+    public var elapsed: Double
+
+    public init(file: String, orders: Int, bytesRead: Int64, totalBytes: Int64, elapsed: Double) {
+        self.file = file
+        self.orders = orders
+        self.bytesRead = bytesRead
+        self.totalBytes = totalBytes
+        self.elapsed = elapsed
+    }
+
+    /// The share of the file read, 0…1.
+    public var share: Double { totalBytes > 0 ? min(1, Double(bytesRead) / Double(totalBytes)) : 1 }
+
+    public var ordersPerSecond: Double { elapsed > 0 ? Double(orders) / elapsed : 0 }
+
+    /// Seconds left at the pace so far; nil until there is a pace to go by.
+    public var secondsLeft: Double? {
+        guard elapsed >= 0.5, bytesRead > 0 else { return nil }
+        return elapsed * Double(totalBytes - bytesRead) / Double(bytesRead)
+    }
+}
+
 /// What an import did with one file.
 public struct FileImportReport: Codable, Sendable, Equatable {
     public var file: String
-    /// `processed` (read; its orders may still be held or rejected), `rejected` (could not be
-    /// read at all), or `finished` (a file an interrupted run had committed, moved now).
-    public var outcome: String
+    public var outcome: FileOutcome
     /// The file-level reason of a rejected file, and its explanation.
     public var reason: ReasonCode?
     public var message: String?
@@ -21,17 +58,17 @@ public struct FileImportReport: Codable, Sendable, Equatable {
     public var ack: String?
     public var movedTo: String?
 
-    public init(file: String, outcome: String) {
+    public init(file: String, outcome: FileOutcome) {
         self.file = file
         self.outcome = outcome
     }
 
     static let attentionShown = 100
 
-    mutating func count(_ verdict: OrderVerdict, line: String?) {
+    mutating func count(_ order: CheckedOrder, line: String?) {
         orders += 1
-        outcomes[verdict.outcome.rawValue, default: 0] += 1
-        for reason in verdict.reasons { reasons[reason.code.rawValue, default: 0] += 1 }
+        outcomes[order.outcome.rawValue, default: 0] += 1
+        for reason in order.reasons { reasons[reason.code.rawValue, default: 0] += 1 }
         if let line {
             if attention.count < Self.attentionShown { attention.append(line) } else { attentionNotShown += 1 }
         }
@@ -39,7 +76,7 @@ public struct FileImportReport: Codable, Sendable, Equatable {
 
     /// Held or rejected orders, or the file itself rejected.
     public var needsAttention: Bool {
-        outcome == "rejected" || (outcomes["held"] ?? 0) > 0 || (outcomes["rejected"] ?? 0) > 0
+        outcome == .rejected || (outcomes["held"] ?? 0) > 0 || (outcomes["rejected"] ?? 0) > 0
     }
 }
 

@@ -29,14 +29,17 @@ public struct OrderImporter: Sendable {
     let store: BackOfficeStore
     let configuration: Configuration
     let logger: Logger
+    let clock: any PuenteClock
     /// Test-only: called at each `ImportStep`; throwing (or exiting) there simulates a crash.
     let faultInjection: (@Sendable (ImportStep) throws -> Void)?
 
-    public init(store: BackOfficeStore, configuration: Configuration, logger: Logger,
-                faultInjection: (@Sendable (ImportStep) throws -> Void)? = nil) {
+    /// Made by `PuenteSession.orderImporter()`, which holds the run lock (tests make their own).
+    init(store: BackOfficeStore, configuration: Configuration, logger: Logger, clock: any PuenteClock = SystemClock(),
+         faultInjection: (@Sendable (ImportStep) throws -> Void)? = nil) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         self.faultInjection = faultInjection
     }
 
@@ -49,7 +52,7 @@ public struct OrderImporter: Sendable {
     /// the log) and the rest goes on: one bad entry never stalls the Inbox. A failure of the
     /// store itself stops the run with `ImportInterrupted`, which carries what was finished.
     public func run(files: [URL]? = nil, dryRun: Bool = false,
-                    progress: (@Sendable (String, Int) -> Void)? = nil) throws -> ImportReport {
+                    progress: (@Sendable (ImportProgress) -> Void)? = nil) throws -> ImportReport {
         var report = ImportReport(dryRun: dryRun)
         do {
             try run(files: files, dryRun: dryRun, progress: progress, into: &report)
@@ -62,7 +65,7 @@ public struct OrderImporter: Sendable {
         return report
     }
 
-    private func run(files: [URL]?, dryRun: Bool, progress: (@Sendable (String, Int) -> Void)?,
+    private func run(files: [URL]?, dryRun: Bool, progress: (@Sendable (ImportProgress) -> Void)?,
                      into report: inout ImportReport) throws {
         if !dryRun {
             try finishInterrupted(into: &report)
@@ -78,8 +81,8 @@ public struct OrderImporter: Sendable {
             for problem in scan.problems { note(problem, in: &report) }
         }
         // A file an interrupted run committed is not read again: the run finishes (moves) it.
-        let committed = Set(try store.unfinishedFiles().map(\.sourcePath))
-        ready.removeAll { committed.contains($0.path) }
+        let unfinished = Set(try store.unfinishedFiles().map(\.sourcePath))
+        ready.removeAll { unfinished.contains($0.path) }
         guard !ready.isEmpty else { return }
         let masters = try ImportMasters(store: store, sites: Set(configuration.sites.map(\.pos)))
         let validator = OrderValidator(
@@ -88,6 +91,7 @@ public struct OrderImporter: Sendable {
                                      holdInactiveProduct: configuration.validation.productInactive == .hold,
                                      priceTolerance: configuration.validation.priceTolerance),
             timezone: configuration.timezone)
+        let committed = try CommittedOrders(store: store)
         if dryRun {
             // One transaction for all the files, rolled back at the end: each file sees what
             // the files before it would have posted, as in the real run.
@@ -97,9 +101,12 @@ public struct OrderImporter: Sendable {
                 try db.inTransaction(.immediate) {
                     // Sites new in the configuration, as the real run would register them.
                     try BackOfficeStore.registerSites(configuration.sites.map { ($0.pos, $0.name) }, in: db)
+                    // What this run gave out is not committed: the ledger goes from file to file.
+                    var ledger = ImportLedger()
                     for file in ready {
                         do {
-                            report.files.append(try importFile(file, validator: validator, dryRun: true, in: db, progress: progress))
+                            report.files.append(try importFile(file, validator: validator, committed: committed, ledger: &ledger,
+                                                               dryRun: true, in: db, progress: progress))
                         } catch let error as UntrustedFileError {
                             note(leftAlone(file, error), in: &report)
                         }
@@ -117,7 +124,10 @@ public struct OrderImporter: Sendable {
                     try Self.withImportCache(db)
                     defer { Self.withStoreCache(db) }
                     try db.inTransaction(.immediate) {
-                        fileReport = try importFile(file, validator: validator, dryRun: false, in: db, progress: progress)
+                        // Committed file by file: what earlier files posted is in `committed`.
+                        var ledger = ImportLedger()
+                        fileReport = try importFile(file, validator: validator, committed: committed, ledger: &ledger,
+                                                    dryRun: false, in: db, progress: progress)
                         try faultInjection?(.beforeCommit)
                         return .commit
                     }
@@ -159,59 +169,42 @@ public struct OrderImporter: Sendable {
     /// Reads, checks and posts one file inside the caller's transaction (a savepoint of its
     /// own, undone if the file turns out unreadable, which is then recorded as rejected), and
     /// records what is left to do after the commit.
-    private func importFile(_ url: URL, validator: OrderValidator, dryRun: Bool, in db: Database,
-                            progress: (@Sendable (String, Int) -> Void)?) throws -> FileImportReport {
+    private func importFile(_ url: URL, validator: OrderValidator, committed: CommittedOrders, ledger: inout ImportLedger,
+                            dryRun: Bool, in db: Database, progress: (@Sendable (ImportProgress) -> Void)?) throws -> FileImportReport {
         let name = url.lastPathComponent
         let source = try UntrustedFile(path: url.path)
         let size = source.size
         let sha256 = try Self.sha256(of: source)
-        let now = Date()
+        let now = clock.now
         let processed = Timestamp.string(now, in: configuration.timezone)
         let day = Self.day(now, in: configuration.timezone)
-        var report = FileImportReport(file: name, outcome: "processed")
+        var report = FileImportReport(file: name, outcome: .processed)
         var fileError: OrderFileError?
         let ackPath = dryRun ? nil : try freeAckPath(for: name)
 
         try db.inSavepoint {
             let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
-            let poster = try OrderPoster(db: db, moment: processed)
             let fileID = try BackOfficeStore.recordFile(ProcessedFile(
-                id: 0, name: name, size: size, sha256: sha256, outcome: "processed", reason: nil, processed: processed,
+                id: 0, name: name, size: size, sha256: sha256, outcome: .processed, reason: nil, processed: processed,
                 sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
+            let poster = try OrderPoster(db: db, file: name, fileID: fileID, moment: processed)
             do {
-                let orders = CheckedOrders(file: source, maxBytes: configuration.inbox.maxFileMB << 20, validator: validator)
-                // If posting fails, the reading thread must not wait for it forever.
-                defer { orders.cancel() }
-                while let batch = try orders.next() {
-                    for (draft, checked) in batch {
-                        var verdict = checked
-                        let contentHash = Self.hash(verdict.content)
-                        let pos = OrderValidator.pointOfSale(draft.pos)
-                        var number: OrderNumber?
-                        if let pos, let posted = try poster.postedOrder(pos: pos, webID: draft.id) {
-                            verdict = verdict.resolvingDuplicate(sameContent: contentHash == posted.contentHash, line: draft.line)
-                            // A site that resends after losing an ack learns the number again.
-                            if verdict.outcome == .duplicate { number = posted.number }
-                        }
-                        switch verdict.outcome {
-                        case .accepted, .held:
-                            number = try poster.post(posting(draft, verdict, contentHash: contentHash, file: name))
-                        case .rejected:
-                            try poster.recordRejected(
-                                fileID: fileID, pos: pos, webID: draft.id, client: draft.client,
-                                seller: draft.seller.isEmpty ? nil : draft.seller, date: draft.date, line: draft.line,
-                                reasons: Self.json(verdict.reasons))
-                        case .duplicate:
-                            break
-                        }
-                        try ack.order(draft, verdict, number: number)
-                        report.count(verdict, line: Self.attentionLine(file: name, draft, verdict))
-                        if report.orders % 10_000 == 0 {
-                            progress?(name, report.orders)
-                            logger.debug("import: \(name): \(report.orders) orders at \(Int(Date().timeIntervalSince(now) * 1000)) ms")
-                        }
+                let checking = CheckedFile(file: source, name: name, maxBytes: configuration.inbox.maxFileMB << 20,
+                                           validator: validator, committed: committed, ledger: ledger, ack: ack,
+                                           progress: progress, logger: logger, clock: clock)
+                // If posting fails, the checking thread must not wait for it forever.
+                defer { checking.cancel() }
+                while let item = try checking.next() {
+                    switch item {
+                    case .orders(let orders):
+                        for order in orders { _ = try poster.post(order) }
+                    case .lookup(let lookup):
+                        checking.answer(lookup, with: Result { try poster.postedOrder(pos: lookup.pos, webID: lookup.webID) })
                     }
                 }
+                let outcome = checking.outcome
+                report = outcome.report
+                ledger = outcome.ledger
             } catch let error as OrderFileError {
                 fileError = error
                 return .rollback
@@ -219,34 +212,26 @@ public struct OrderImporter: Sendable {
             try poster.finish()
             let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
             try BackOfficeStore.setDestination(fileID: fileID, movedTo: movedTo.path, in: db)
-            try ack.finish()
             report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
             report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
             return .commit
         }
 
         if let fileError {
-            report = FileImportReport(file: name, outcome: "rejected")
+            report = FileImportReport(file: name, outcome: .rejected)
             report.reason = fileError.code
             report.message = fileError.description
             let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "rejected/\(day)"))
             let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
             try ack.rejectFile(fileError)
             _ = try BackOfficeStore.recordFile(ProcessedFile(
-                id: 0, name: name, size: size, sha256: sha256, outcome: "rejected", reason: fileError.description,
+                id: 0, name: name, size: size, sha256: sha256, outcome: .rejected, reason: fileError.description,
                 processed: processed, sourcePath: url.path, movedTo: movedTo.path, ackPath: ackPath?.path ?? "",
                 finished: false), in: db)
             report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
             report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
         }
         return report
-    }
-
-    private func posting(_ draft: OrderDraft, _ verdict: OrderVerdict, contentHash: String, file: String) -> OrderPosting {
-        OrderPosting(pos: verdict.pos!, webID: draft.id, status: verdict.outcome == .held ? .held : .pending,
-                     date: verdict.moment?.text ?? draft.date, client: draft.client,
-                     seller: draft.seller.isEmpty ? nil : draft.seller, note: draft.note, total: verdict.total,
-                     contentHash: contentHash, sourceFile: file, sourceLine: draft.line, lines: verdict.lines)
     }
 
     // MARK: After the commit
@@ -281,7 +266,7 @@ public struct OrderImporter: Sendable {
                     }
                 }
                 try AtomicFile.makeFolder(target.deletingLastPathComponent(), under: configuration.inbox.path)
-                if file.outcome == "rejected" {
+                if file.outcome == .rejected {
                     let reason = target.deletingLastPathComponent().appending(path: target.lastPathComponent + ".reason.txt")
                     let text = SafeText.forTerminal("\(file.name): \(file.reason ?? "rejected")") + "\n"
                     try AtomicFile.write(Data(text.utf8), to: reason)
@@ -327,7 +312,7 @@ public struct OrderImporter: Sendable {
                 continue
             }
             logger.warning("import: \(file.name) was committed by an interrupted run; its ack and move are done now")
-            var finished = FileImportReport(file: file.name, outcome: "finished")
+            var finished = FileImportReport(file: file.name, outcome: .finished)
             finished.ack = file.ackPath.isEmpty ? nil : "acks/" + URL(filePath: file.ackPath).lastPathComponent
             finished.movedTo = relativePath(URL(filePath: file.movedTo), to: configuration.inbox.path)
             report.files.append(finished)
@@ -419,20 +404,13 @@ public struct OrderImporter: Sendable {
         return hasher.finalize().hexString
     }
 
-    static func hash(_ content: String) -> String { SHA256.hash(Array(content.utf8)).hexString }
-
-    static func json(_ reasons: [OrderReason]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? String(decoding: encoder.encode(reasons), as: UTF8.self)) ?? "[]"
-    }
-
     /// `orders-1.xml line 14, order W-10046: held: price-mismatch for P01234 (list 1200.00, got 1234.50)`.
-    static func attentionLine(file: String, _ draft: OrderDraft, _ verdict: OrderVerdict) -> String? {
-        guard verdict.outcome == .held || verdict.outcome == .rejected else { return nil }
-        let reasons = verdict.reasons.map { reason in
+    static func attentionLine(file: String, _ order: CheckedOrder) -> String? {
+        guard order.outcome == .held || order.outcome == .rejected else { return nil }
+        let draft = order.draft
+        let reasons = order.reasons.map { reason in
             reason.line != draft.line ? "line \(reason.line) \(reason.summary)" : reason.summary
         }
-        return "\(file) line \(draft.line), order \(draft.id): \(verdict.outcome.rawValue): \(reasons.joined(separator: "; "))"
+        return "\(file) line \(draft.line), order \(draft.id): \(order.outcome.rawValue): \(reasons.joined(separator: "; "))"
     }
 }
