@@ -41,10 +41,7 @@ public struct DemoRun {
         oldLock?.release()
         let session = try PuenteSession(configuration: configuration, logger: logger)
         let masters = try session.masterLoader().load(paths: [samples.appending(path: "masters")])
-        let (clients, sellers) = try session.store.database.read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM clients WHERE active = 1 AND password_hash <> ''") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT count(*) FROM sellers WHERE active = 1 AND password_hash <> ''") ?? 0)
-        }
+        let (clients, sellers) = try session.store.webAccessCounts()
         // The site drops its order files into the Inbox; they are taken as named, at once.
         try FileManager.default.createDirectory(at: configuration.inbox.path, withIntermediateDirectories: true)
         var dropped: [URL] = []

@@ -8,10 +8,9 @@ import PuenteFormats
 /// Spanish dump `1.234` may be a thousands separator, and guessing could multiply a price).
 struct MasterDump {
     let url: URL
-    let encoding: TextEncoding
-    let delimiter: UInt8
+    var encoding: TextEncoding { csv.encoding }
     let decimalSeparator: Character
-    private var reader: CSVReader
+    private var csv: CSVFile
     private let kind: MasterKind
     /// For each of `kind.columns`, its position in the file's rows (nil when absent).
     private let positions: [Int?]
@@ -22,49 +21,30 @@ struct MasterDump {
         let message: String
     }
 
+    /// Opens the dump (streamed: a million prices never sit in memory as text).
     init(url: URL, kind: MasterKind) throws {
         self.url = url
         self.kind = kind
-        // A FIFO or a folder with a dump's name is refused, never read forever.
-        let raw: [UInt8]
         do {
-            raw = try UntrustedFile(path: url.path, followLinks: true).readAll()
+            // A FIFO or a folder with a dump's name is refused, never read forever.
+            csv = try CSVFile(UntrustedFile(path: url.path, followLinks: true))
         } catch let error as UntrustedFileError {
             throw FileError(line: 1, message: error.reason + "; nothing of this file was loaded")
+        } catch let error as CSVFileError {
+            let empty = error.kind == .malformed && error.message.hasPrefix("the file is empty")
+            throw FileError(line: error.line, message: empty ? "\(error.message) (\(kind.columns.joined(separator: ",")))" : error.message)
         }
-        let decoded: (text: [UInt8], encoding: TextEncoding)
-        do {
-            decoded = try TextDecoder.decodeUTF8OrWindows1252(raw)
-        } catch {
-            throw FileError(line: error.line, message: error.message)
-        }
-        encoding = decoded.encoding
-        delimiter = CSVReader.detectDelimiter(utf8: decoded.text)
-        decimalSeparator = delimiter == UInt8(ascii: ";") ? "," : "."
-        reader = CSVReader(utf8: decoded.text, delimiter: delimiter)
-        var header = CSVRecord()
-        do {
-            guard try reader.readRecord(into: &header) else {
-                throw FileError(line: 1, message: "the file is empty: a header row is required (\(kind.columns.joined(separator: ",")))")
-            }
-        } catch let error as CSVError {
-            throw FileError(line: error.line, message: error.message)
-        }
-        var index: [String: Int] = [:]
-        for (position, name) in header.fields.enumerated() {
-            let normalized = name.trimmingCharacters(in: .whitespaces).lowercased()
-            if index[normalized] == nil { index[normalized] = position }
-        }
-        let missing = kind.columns.filter { index[$0] == nil && !kind.optionalColumns.contains($0) }
+        decimalSeparator = csv.delimiter == UInt8(ascii: ";") ? "," : "."
+        positions = csv.positions(of: kind.columns)
+        let missing = zip(kind.columns, positions).filter { $0.1 == nil && !kind.optionalColumns.contains($0.0) }.map(\.0)
         guard missing.isEmpty else {
-            throw FileError(line: header.line, message: "the header lacks \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (expected \(kind.columns.joined(separator: ",")))")
+            throw FileError(line: csv.headerLine, message: "the header lacks \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (expected \(kind.columns.joined(separator: ",")))")
         }
-        positions = kind.columns.map { index[$0] }
     }
 
     /// Reads the next data row; false at the end.
-    mutating func next(into record: inout CSVRecord) throws(CSVError) -> Bool {
-        try reader.readRecord(into: &record)
+    mutating func next(into record: inout CSVRecord) throws(CSVFileError) -> Bool {
+        try csv.next(into: &record)
     }
 
     /// The value of `column` in `record`, blanks around it removed; empty when absent.

@@ -189,7 +189,7 @@ public struct MasterLoader: Sendable {
             } else {
                 report.applied = try applyStatusChanges(&dump, file: name, issues: &issues)
             }
-        } catch let error as CSVError {
+        } catch let error as CSVFileError {
             // Thrown inside the replacement's transaction, before any count was taken.
             report.fileRejected = true
             report.errors = [.init(file: name, line: error.line, message: error.message + "; nothing of this file was loaded")]

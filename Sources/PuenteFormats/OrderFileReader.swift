@@ -358,166 +358,59 @@ enum XMLOrderReader {
 /// to its last complete record. Memory does not grow with the file.
 enum CSVOrderReader {
     static let columns = ["order", "pos", "date", "client", "seller", "product", "quantity", "price", "note"]
-    static let pieceSize = 1 << 22
 
     static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
-        let (encoding, bom) = try detectEncoding(file)
-        var offset: Int64 = 0
-        // A small file needs no 4 MiB buffer (an Inbox holds many small files).
-        var piece = [UInt8](repeating: 0, count: Int(min(Int64(pieceSize), file.size + 1)))
-        var carry: [UInt8] = []
-        var line = 1
-        var header: [String]?
-        var index: [String: Int] = [:]
+        do {
+            try readRecords(file, body)
+        } catch let error as CSVFileError {
+            throw OrderFileError(error.kind == .encoding ? .unsupportedEncoding : .malformedCSV, line: error.line, error.message)
+        }
+    }
+
+    private static func readRecords(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
+        var csv = try CSVFile(file)
+        var index: [Int] = []
+        for (column, position) in zip(columns, csv.positions(of: columns)) {
+            guard let position else {
+                throw OrderFileError(.malformedCSV, line: csv.headerLine, "the header has no \(column) column")
+            }
+            index.append(position)
+        }
+        let width = csv.header.count
         var current: OrderDraft?
         var record = CSVRecord()
-        var first = true
-        var delimiter = UInt8(ascii: ",")
-        var atEnd = false
-        while !atEnd {
-            let count = try file.fill(&piece, at: offset)
-            offset += Int64(count)
-            atEnd = count < piece.count
-            var bytes = piece[0..<count]
-            if first, bom { bytes = bytes.dropFirst(3) }
-            var text = carry
-            if encoding == .windows1252 {
-                do {
-                    text += try TextDecoder.windows1252ToUTF8(Array(bytes))
-                } catch {
-                    throw OrderFileError(.unsupportedEncoding, line: line + error.line - 1, error.message)
-                }
-            } else {
-                text += bytes
+        while try csv.next(into: &record) {
+            guard record.fields.count == width else {
+                throw OrderFileError(.malformedCSV, line: record.line, "\(record.fields.count) fields where the header has \(width)")
             }
-            if first {
-                guard !text.isEmpty else { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
-                delimiter = CSVReader.detectDelimiter(utf8: text)
-                first = false
-            }
-            var reader = CSVReader(utf8: text, delimiter: delimiter, firstLine: line)
-            carry = []
-            while true {
-                let start = reader.offset
-                let startLine = reader.line
-                do {
-                    guard try reader.readRecord(into: &record) else { break }
-                } catch {
-                    // A quoted field may go on in the next piece.
-                    if !atEnd {
-                        carry = Array(text[start...])
-                        line = startLine
-                        break
-                    }
-                    throw OrderFileError(.malformedCSV, line: error.line, error.message)
-                }
-                if !reader.lastRecordTerminated, !atEnd {
-                    carry = Array(text[start...])
-                    line = startLine
-                    break
-                }
-                line = reader.line
-                guard let columnsOfHeader = header else {
-                    let names = record.fields.map { $0.trimmingBlanks().lowercased() }
-                    for column in columns {
-                        guard let position = names.firstIndex(of: column) else {
-                            throw OrderFileError(.malformedCSV, line: record.line, "the header has no \(column) column")
-                        }
-                        index[column] = position
-                    }
-                    header = names
-                    continue
-                }
-                guard record.fields.count == columnsOfHeader.count else {
+            let fields = record.fields
+            let id = fields[index[0]]
+            let pos = fields[index[1]]
+            let note = fields[index[8]]
+            // The ack names an order by its id, and XML cannot carry every character: an
+            // order without a usable id (or a note XML cannot hold) makes the row malformed,
+            // as it would make an XML file not well-formed.
+            if id.isEmpty { throw OrderFileError(.malformedCSV, line: record.line, "the order id is empty") }
+            for (name, value) in [("order", id), ("note", note)] {
+                if let bad = SafeText.firstNonXMLCharacter(in: value) {
                     throw OrderFileError(.malformedCSV, line: record.line,
-                                         "\(record.fields.count) fields where the header has \(columnsOfHeader.count)")
+                                         "\(name) holds the control character \(SafeText.codePoint(bad)), which an order file may not hold")
                 }
-                let fields = record.fields
-                func field(_ name: String) -> String { fields[index[name]!] }
-                let id = field("order")
-                let pos = field("pos")
-                // The ack names an order by its id, and XML cannot carry every character: an
-                // order without a usable id (or a note XML cannot hold) makes the row malformed,
-                // as it would make an XML file not well-formed.
-                if id.isEmpty { throw OrderFileError(.malformedCSV, line: record.line, "the order id is empty") }
-                for name in ["order", "note"] {
-                    if let bad = SafeText.firstNonXMLCharacter(in: field(name)) {
-                        throw OrderFileError(.malformedCSV, line: record.line,
-                                             "\(name) holds the control character \(SafeText.codePoint(bad)), which an order file may not hold")
-                    }
-                }
-                if let order = current, order.id != id || order.pos != pos {
-                    try body(order)
-                    current = nil
-                }
-                if current == nil {
-                    current = OrderDraft(id: id, pos: pos, date: field("date"), client: field("client"),
-                                         seller: field("seller"), note: field("note"), line: record.line)
-                }
-                if let order = current, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
-                    throw OrderFileError(.malformedCSV, line: record.line, OrderFileReader.tooManyLines(order.id))
-                }
-                current?.lines.append(OrderDraft.Line(product: field("product"), quantity: field("quantity"),
-                                                      price: field("price"), line: record.line))
             }
+            if let order = current, order.id != id || order.pos != pos {
+                try body(order)
+                current = nil
+            }
+            if current == nil {
+                current = OrderDraft(id: id, pos: pos, date: fields[index[2]], client: fields[index[3]],
+                                     seller: fields[index[4]], note: note, line: record.line)
+            }
+            if let order = current, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
+                throw OrderFileError(.malformedCSV, line: record.line, OrderFileReader.tooManyLines(order.id))
+            }
+            current?.lines.append(OrderDraft.Line(product: fields[index[5]], quantity: fields[index[6]],
+                                                  price: fields[index[7]], line: record.line))
         }
-        guard header != nil else { throw OrderFileError(.malformedCSV, line: 1, "no header") }
         if let order = current { try body(order) }
     }
-
-    /// UTF-8 (a BOM allowed) when the whole file is valid UTF-8, else Windows-1252.
-    static func detectEncoding(_ file: UntrustedFile) throws -> (TextEncoding, bom: Bool) {
-        var offset: Int64 = 0
-        // A small file needs no 4 MiB buffer (an Inbox holds many small files).
-        var piece = [UInt8](repeating: 0, count: Int(min(Int64(pieceSize), file.size + 1)))
-        var carry: [UInt8] = []
-        var bom = false
-        var first = true
-        var lines = 1
-        var previousEndedWithCR = false
-        while true {
-            let count = try file.fill(&piece, at: offset)
-            offset += Int64(count)
-            var bytes = carry + piece[0..<count]
-            if first {
-                if bytes.isEmpty { throw OrderFileError(.malformedCSV, line: 1, "the file is empty") }
-                do {
-                    try TextDecoder.refuseUTF16(bytes)
-                } catch {
-                    throw OrderFileError(.unsupportedEncoding, line: 1, error.message)
-                }
-                bom = bytes.starts(with: TextDecoder.utf8BOM)
-                if bom { bytes.removeFirst(3) }
-                first = false
-            }
-            // Leave a sequence cut at the end of the piece for the next one.
-            var end = bytes.count
-            if count == piece.count {
-                var back = 0
-                while back < 3, end - back - 1 >= 0, bytes[end - back - 1] & 0xC0 == 0x80 { back += 1 }
-                if end - back - 1 >= 0, bytes[end - back - 1] >= 0xC0 { end = end - back - 1 }
-            }
-            let checked = Array(bytes[0..<end])
-            if let offset = TextDecoder.firstInvalidUTF8Offset(checked) {
-                if bom {
-                    throw OrderFileError(.unsupportedEncoding, line: lines + TextDecoder.lineNumber(at: offset, in: checked) - 1,
-                                         "the file starts with a UTF-8 byte order mark but is not valid UTF-8")
-                }
-                return (.windows1252, false)
-            }
-            lines += TextDecoder.lineBreaks(in: checked[...])
-            // A CRLF cut between two pieces was counted at its CR.
-            if previousEndedWithCR, checked.first == 0x0A { lines -= 1 }
-            previousEndedWithCR = checked.last == 0x0D
-            carry = Array(bytes[end...])
-            if count < piece.count { break }
-        }
-        if !carry.isEmpty {
-            // The file ends inside a UTF-8 sequence.
-            if bom { throw OrderFileError(.unsupportedEncoding, line: lines, "the file starts with a UTF-8 byte order mark but is not valid UTF-8") }
-            return (.windows1252, false)
-        }
-        return (.utf8, bom)
-    }
 }
-

@@ -23,20 +23,6 @@ public struct TextDecodingError: Error, Equatable, Sendable, CustomStringConvert
 public enum TextDecoder {
     public static let utf8BOM: [UInt8] = [0xEF, 0xBB, 0xBF]
 
-    public static func decodeUTF8OrWindows1252(_ bytes: [UInt8]) throws(TextDecodingError) -> (text: [UInt8], encoding: TextEncoding) {
-        try refuseUTF16(bytes)
-        if bytes.starts(with: utf8BOM) {
-            let body = Array(bytes.dropFirst(3))
-            if let offset = firstInvalidUTF8Offset(body) {
-                throw TextDecodingError(line: lineNumber(at: offset, in: body), byte: body[offset],
-                                        message: "the file starts with a UTF-8 byte order mark but byte 0x\(hex(body[offset])) is not valid UTF-8")
-            }
-            return (body, .utf8)
-        }
-        if firstInvalidUTF8Offset(bytes) == nil { return (bytes, .utf8) }
-        return (try windows1252ToUTF8(bytes), .windows1252)
-    }
-
     /// A UTF-16 byte order mark (Excel's "Unicode text" saves that way) would otherwise pass
     /// as Windows-1252 bytes full of NULs: say what it is instead.
     public static func refuseUTF16(_ bytes: some Collection<UInt8>) throws(TextDecodingError) {

@@ -22,7 +22,8 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     public init(store: BackOfficeStore, sites: Set<Int>) throws {
         published = try store.readOnlyConnection()
         self.sites = sites
-        (clients, sellers, products, prices) = try store.database.read { db in
+        // Through that connection too: a scan of the masters fills no large page cache.
+        (clients, sellers, products, prices) = try published.read { db in
             var clients: [String: ClientFacts] = [:]
             let clientRows = try Row.fetchCursor(db, sql: "SELECT code, active, password_hash <> '', price_list, seller FROM clients")
             while let row = try clientRows.next() {
@@ -428,6 +429,16 @@ extension BackOfficeStore {
     /// Ack paths already promised to files whose work is unfinished.
     public func promisedAckPaths() throws -> Set<String> {
         try database.read { db in Set(try String.fetchAll(db, sql: "SELECT ack_name FROM processed_files WHERE finished = 0")) }
+    }
+}
+
+extension BackOfficeStore {
+    /// Active clients and sellers with a web password: who can order on the sites.
+    public func webAccessCounts() throws -> (clients: Int, sellers: Int) {
+        try database.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM clients WHERE active = 1 AND password_hash <> ''") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM sellers WHERE active = 1 AND password_hash <> ''") ?? 0)
+        }
     }
 }
 

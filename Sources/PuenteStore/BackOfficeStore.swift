@@ -40,7 +40,7 @@ public final class BackOfficeStore: Sendable {
         }
     }
 
-    static func configuration(readonly: Bool = false) -> Configuration {
+    static func configuration(readonly: Bool = false, pageCacheKiB: Int = BackOfficeStore.pageCacheSize) -> Configuration {
         var configuration = Configuration()
         configuration.readonly = readonly
         configuration.busyMode = .timeout(10)
@@ -48,7 +48,7 @@ public final class BackOfficeStore: Sendable {
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // A 64 MiB page cache (the default is 2 MiB) keeps a million-price replacement
             // from re-reading the same pages; it is only used as far as needed.
-            try BackOfficeStore.setPageCache(kibibytes: BackOfficeStore.pageCacheSize, in: db)
+            try BackOfficeStore.setPageCache(kibibytes: pageCacheKiB, in: db)
             if !readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         return configuration
@@ -56,9 +56,11 @@ public final class BackOfficeStore: Sendable {
 
     /// A read-only connection of its own to the store's committed state, for a thread that
     /// reads while another one holds the store's connection in a transaction.
-    public func readOnlyConnection() throws -> DatabaseQueue {
+    /// `pageCacheKiB`: its page cache; a connection that scans once or looks up a few rows
+    /// wants no more than SQLite's default 2 MiB (memory an import keeps flat).
+    public func readOnlyConnection(pageCacheKiB: Int = 2048) throws -> DatabaseQueue {
         do {
-            return try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true))
+            return try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true, pageCacheKiB: pageCacheKiB))
         } catch let error as DatabaseError {
             throw StoreError(operation: "open the store for reading", path: path, message: error.message ?? "\(error.resultCode)")
         }

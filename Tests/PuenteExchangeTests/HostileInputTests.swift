@@ -153,7 +153,8 @@ struct AckContents {
         configuration.inbox.maxFileMB = 1
         configuration.inbox.settleSeconds = 0
         _ = try fixture.drop("big.xml", String(repeating: " ", count: 2 << 20))
-        let report = try OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger).run()
+        let report = try OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger,
+                                   clock: ImportFixture.clock).run()
         #expect(report.files.first?.reason == .fileTooLarge)
     }
 }

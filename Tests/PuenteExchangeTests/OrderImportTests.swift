@@ -24,10 +24,15 @@ struct ImportFixture {
     var outbox: URL { base.configuration.outboxPath }
     var store: BackOfficeStore { base.store }
 
+    /// The moment every import of these tests happens: one second before midnight in Buenos
+    /// Aires, so a test that depended on the wall clock's day would show it.
+    static let clock = FixedClock(ISO8601DateFormatter().date(from: "2026-11-28T23:59:59-03:00")!)
+
     func importer(fault: (@Sendable (ImportStep) throws -> Void)? = nil, settle: Double = 0) -> OrderImporter {
         var configuration = base.configuration
         configuration.inbox.settleSeconds = settle
-        return OrderImporter(store: store, configuration: configuration, logger: base.session.logger, faultInjection: fault)
+        return OrderImporter(store: store, configuration: configuration, logger: base.session.logger, clock: Self.clock,
+                             faultInjection: fault)
     }
 
     /// Copies a sample order file into the Inbox (under another name if given).
@@ -62,7 +67,8 @@ struct ImportFixture {
 }
 
 @Suite struct OrderImportTests {
-    static let today = String(Timestamp.now(in: TimeZone(identifier: "America/Argentina/Buenos_Aires")!).prefix(10))
+    /// The day of `ImportFixture.clock`, whatever day the tests run on.
+    static let today = "2026-11-28"
 
     @Test func theSamplesGiveEveryOutcomeTheirREADMEPromises() throws {
         let fixture = try ImportFixture()
@@ -168,7 +174,8 @@ struct ImportFixture {
         configuration.validation.priceMismatch = .reject
         configuration.inbox.settleSeconds = 0
         try fixture.drop(sample: "pedidos-2026-11-28-manana.xml")
-        let report = try OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger).run()
+        let report = try OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger,
+                                   clock: ImportFixture.clock).run()
         #expect(report.files[0].outcomes == ["accepted": 1, "held": 1, "rejected": 6])
     }
 
@@ -269,7 +276,8 @@ struct ImportFixture {
         var configuration = fixture.base.configuration
         configuration.inbox.doneMarkers = true
         configuration.inbox.settleSeconds = 0
-        let importer = OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger)
+        let importer = OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger,
+                                   clock: ImportFixture.clock)
         #expect(try importer.run().files.map(\.file) == ["pedidos-2026-11-28-tarde.csv"])
         #expect(fixture.files(fixture.inbox) == ["pedidos-2026-11-28-manana.xml", "processed/\(Self.today)/pedidos-2026-11-28-tarde.csv"])
     }
