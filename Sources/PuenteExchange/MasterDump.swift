@@ -9,6 +9,9 @@ import PuenteFormats
 struct MasterDump {
     let url: URL
     var encoding: TextEncoding { csv.encoding }
+    /// SHA-256 of the file's bytes, and their count (what was loaded is remembered by them).
+    let sha256: String
+    let size: Int64
     let decimalSeparator: Character
     private var csv: CSVFile
     private let kind: MasterKind
@@ -27,7 +30,10 @@ struct MasterDump {
         self.kind = kind
         do {
             // A FIFO or a folder with a dump's name is refused, never read forever.
-            csv = try CSVFile(UntrustedFile(path: url.path, followLinks: true))
+            let file = try UntrustedFile(path: url.path, followLinks: true)
+            sha256 = try OrderImporter.sha256(of: file)
+            size = file.size
+            csv = try CSVFile(file)
         } catch let error as UntrustedFileError {
             throw FileError(line: 1, message: error.reason + "; nothing of this file was loaded")
         } catch let error as CSVFileError {

@@ -25,6 +25,9 @@ public struct MasterFileReport: Codable, Sendable, Equatable {
     public var unchanged = 0
     /// Status changes applied (order_status.csv only).
     public var applied = 0
+    /// The same bytes as the dump last loaded (which left no row unusable): nothing was read
+    /// or written, every record is as that load left it (`unchanged` counts them).
+    public var sameAsLastLoad = false
     /// Rows that could not be used, and a problem that stopped the whole file (line 0 never).
     public var errors: [Issue] = []
     /// True when the file could not be read at all and nothing of it was loaded.
@@ -154,6 +157,15 @@ public struct MasterLoader: Sendable {
         }
         report.encoding = dump.encoding.rawValue
         var issues: [MasterFileReport.Issue] = []
+        // Passwords are fingerprinted with the store's key: the same dump under another key is
+        // another load.
+        let contentID = kind == .clients || kind == .sellers ? "\(dump.sha256)/\(fingerprint.keyIdentity)" : dump.sha256
+        if let table = kind.table, let last = try store.lastDump(of: table.name), last.clean,
+           last.content == contentID, last.size == dump.size {
+            report.sameAsLastLoad = true
+            report.unchanged = last.records
+            return report
+        }
         do {
             if let table = kind.table {
                 let result: MasterReplacementResult
@@ -186,6 +198,10 @@ public struct MasterLoader: Sendable {
                 report.deactivated = result.deactivated
                 report.unchanged = result.unchanged
                 issues += result.rowErrors.map { .init(file: name, line: $0.line, message: $0.message) }
+                try store.recordDump(LoadedDump(content: contentID, size: dump.size, encoding: dump.encoding.rawValue,
+                                                records: result.added + result.changed + result.unchanged,
+                                                clean: issues.isEmpty),
+                                     of: table.name, at: Timestamp.now(in: timezone))
             } else {
                 report.applied = try applyStatusChanges(&dump, file: name, issues: &issues)
             }

@@ -33,6 +33,12 @@ public struct PasswordFingerprint: Sendable {
         return PasswordFingerprint(key: key)
     }
 
+    /// Names the key without giving it away: a dump of passwords loaded under another key
+    /// (the key file lost) must be read again, its passwords hashed again.
+    public var keyIdentity: String {
+        String(HMACSHA256.authenticationCode(for: Array("puente key identity".utf8), key: key).hexString.prefix(16))
+    }
+
     /// The fingerprint of `password` for the record `code`; empty for an empty password.
     public func fingerprint(code: String, password: String) -> String {
         guard !password.isEmpty else { return "" }

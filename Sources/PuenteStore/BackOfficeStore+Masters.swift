@@ -299,6 +299,48 @@ extension BackOfficeStore {
     }
 }
 
+/// The dump a master was last replaced with.
+public struct LoadedDump: Sendable, Equatable {
+    /// SHA-256 (hex) of its bytes, with whatever else decides what loading it does.
+    public var content: String
+    public var size: Int64
+    public var encoding: String
+    public var records: Int
+    /// No row was refused or repeated: loading the same bytes again changes nothing.
+    public var clean: Bool
+
+    public init(content: String, size: Int64, encoding: String, records: Int, clean: Bool) {
+        self.content = content
+        self.size = size
+        self.encoding = encoding
+        self.records = records
+        self.clean = clean
+    }
+}
+
+extension BackOfficeStore {
+    /// The dump `master` (a table name) was last replaced with, if any.
+    public func lastDump(of master: String) throws -> LoadedDump? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT content, size, encoding, records, clean FROM master_dumps WHERE master = ?",
+                             arguments: [master]).map { row in
+                LoadedDump(content: row[0], size: row[1], encoding: row[2], records: row[3], clean: row[4])
+            }
+        }
+    }
+
+    /// Remembers the dump `master` was just replaced with.
+    public func recordDump(_ dump: LoadedDump, of master: String, at moment: String) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                INSERT INTO master_dumps(master, content, size, encoding, records, clean, loaded) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(master) DO UPDATE SET content = excluded.content, size = excluded.size,
+                    encoding = excluded.encoding, records = excluded.records, clean = excluded.clean, loaded = excluded.loaded
+                """, arguments: [master, dump.content, dump.size, dump.encoding, dump.records, dump.clean, moment])
+        }
+    }
+}
+
 /// A master replacement refused because it would deactivate most of the master (or has no
 /// data rows): almost always a truncated or wrong dump. Nothing was changed.
 public struct MassDeactivationRefused: Error, Sendable, Equatable {

@@ -270,6 +270,21 @@ extension BackOfficeStore {
                 CREATE INDEX rejected_orders_file ON rejected_orders(file_id);
                 """)
         }
+        migrator.registerMigration("6-master-dumps") { db in
+            try db.execute(sql: """
+                -- The dump each master was last replaced with: the same bytes again (and a
+                -- load that left no row unusable) change nothing, so they are not read again.
+                CREATE TABLE master_dumps (
+                    master TEXT PRIMARY KEY,        -- clients, products, prices...
+                    content TEXT NOT NULL,          -- SHA-256 of its bytes (/ the password key's identity)
+                    size INTEGER NOT NULL,
+                    encoding TEXT NOT NULL,
+                    records INTEGER NOT NULL,       -- rows the dump holds, as loaded
+                    clean INTEGER NOT NULL,         -- 1 when no row was refused or repeated
+                    loaded TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

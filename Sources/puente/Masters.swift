@@ -48,6 +48,9 @@ enum MastersSummary {
         for file in report.files {
             if file.fileRejected {
                 lines.append("\(file.file): not loaded")
+            } else if file.sameAsLastLoad {
+                lines.append("\(file.file) (\(file.encoding)): the same as the dump last loaded, nothing to do "
+                    + "(\(file.unchanged) unchanged)")
             } else if file.master == .orderStatus {
                 lines.append("\(file.file) (\(file.encoding)): \(file.applied) status changes applied, \(plural(file.errors.count, "error"))")
             } else {

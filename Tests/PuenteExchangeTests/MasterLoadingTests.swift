@@ -25,6 +25,34 @@ import Testing
         #expect(inactive == 0)
     }
 
+    /// The same bytes as the last load are not read again and change nothing; one byte more,
+    /// or a last load that left a row unusable, and the dump is read as any other.
+    @Test func theSameDumpAgainIsNotReadAgain() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let sequence: Int64? = try fixture.value("SELECT value FROM change_counter")
+        let again = try fixture.load(MasterFixture.all)
+        #expect(again.files.filter(\.sameAsLastLoad).count == again.files.count)
+        #expect(again.files.map(\.unchanged) == [2, 3, 2, 3, 3])
+        let after: Int64? = try fixture.value("SELECT value FROM change_counter")
+        #expect(after == sequence, "nothing was written")
+
+        var products = MasterFixture.all
+        products["products.csv"] = products["products.csv"]! + "P9,Yerba nueva,kg,21,1\n"
+        let changed = try fixture.load(products)
+        let product = try #require(changed.files.first { $0.master == .products })
+        #expect(!product.sameAsLastLoad)
+        #expect(product.added == 1 && product.unchanged == 3)
+
+        // A row refused: the next load of the same bytes reports it again.
+        let bad = ["price_lists.csv": "code,name,currency\nL1,Lista 1,ARS\nL2,Lista 2,ARS\n,Sin código,ARS\n"]
+        #expect(try fixture.load(bad).files[0].errors.count == 1)
+        let badAgain = try fixture.load(bad)
+        #expect(!badAgain.files[0].sameAsLastLoad)
+        #expect(badAgain.files[0].errors.count == 1)
+    }
+
     @Test func semicolonDumpsUseDecimalCommas() throws {
         let fixture = try MasterFixture()
         defer { fixture.remove() }
