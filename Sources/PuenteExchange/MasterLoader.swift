@@ -176,15 +176,15 @@ public struct MasterLoader: Sendable {
                     let rows = try readPasswordRows(&dump, kind: kind, table: table, refused: &refused)
                     result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
                         for row in refused { staging.refuse(line: row.line, key: row.key, message: row.message) }
-                        for row in rows { staging.stage(line: row.line, values: row.values) }
+                        for row in rows { try staging.stage(line: row.line, values: row.values) }
                     }
                 default:
-                    // Many rows (a million prices): parse straight into the staging table.
+                    // Many rows (a million prices): parsed and staged as they are read.
                     result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
                         var record = CSVRecord()
                         while try dump.next(into: &record) {
                             switch parse(record, kind: kind, dump: dump) {
-                            case .success(let values): staging.stage(line: record.line, values: values)
+                            case .success(let values): try staging.stage(line: record.line, values: values)
                             case .failure(let message):
                                 // The record keeps what it had: a bad row never deactivates it.
                                 let key = table.keyColumns.map { dump.value($0, in: record) }

@@ -18,7 +18,9 @@ public struct MasterStaging: ~Copyable {
 
     fileprivate let table: MasterTable
     fileprivate let referenceCodes: [(column: Int, name: String, codes: Set<String>)]
-    fileprivate var rows: [Row] = []
+    /// The rows, sorted by key in bounded memory (runs spilled to a temporary file).
+    fileprivate var rows: SortedRuns
+    fileprivate var staged = 0
     fileprivate var errors: [MasterRowError] = []
     /// Keys (comparison form) of refused rows: their records keep what they had.
     fileprivate var kept: Set<String> = []
@@ -33,8 +35,9 @@ public struct MasterStaging: ~Copyable {
     }
 
     /// Stages one row; `values` follow `table.stagedColumns`. A row naming an unknown
-    /// reference is refused and reported against `line`.
-    public mutating func stage(line: Int, values: [MasterValue]) {
+    /// reference is refused and reported against `line`. Throws what writing it threw (a
+    /// streamed replacement writes as it goes).
+    public mutating func stage(line: Int, values: [MasterValue]) throws {
         precondition(values.count == table.stagedColumns.count, "staged row does not match \(table.name)")
         let keyCount = table.keyColumns.count
         for (index, value) in values.enumerated() {
@@ -63,7 +66,9 @@ public struct MasterStaging: ~Copyable {
                 return
             }
         }
-        rows.append(Row(key: Self.joined(values[..<keyCount]), value: Self.joined(values[keyCount...]), line: Int32(clamping: line)))
+        let row = Row(key: Self.joined(values[..<keyCount]), value: Self.joined(values[keyCount...]), line: Int32(clamping: line))
+        staged += 1
+        try rows.append(row)
     }
 
     fileprivate static let separatorByte: UInt8 = 0x1F
@@ -96,23 +101,21 @@ extension BackOfficeStore {
     /// Unless `allowMassDeactivation`, a replacement that has no data rows at all, or that
     /// would deactivate more than half of the master's active records, is almost always a
     /// truncated or wrong dump: it throws `MassDeactivationRefused` and changes nothing.
+    /// `sortRunSize`: rows sorted in memory at a time (tests make it small to spill runs).
     public func replaceMaster(
-        _ table: MasterTable, allowMassDeactivation: Bool = false,
+        _ table: MasterTable, allowMassDeactivation: Bool = false, sortRunSize: Int = 65_536,
         stageRows: (inout MasterStaging) throws -> Void
     ) throws -> MasterReplacementResult {
         try database.write { db in
-            try Self.replaceMaster(table, allowMassDeactivation: allowMassDeactivation, in: db, stageRows: stageRows)
+            try Self.replaceMaster(table, allowMassDeactivation: allowMassDeactivation, sortRunSize: sortRunSize, in: db,
+                                   stageRows: stageRows)
         }
     }
 
-    private enum MergeAction {
-        case insert(Int)
-        case update(Int)
-        case deactivate(String)
-    }
-
+    /// Stages the dump's rows (sorted by key in bounded memory: any order comes in), then
+    /// merges them with the stored records in one pass (`StreamingMerge`).
     static func replaceMaster(
-        _ table: MasterTable, allowMassDeactivation: Bool, in db: Database,
+        _ table: MasterTable, allowMassDeactivation: Bool, sortRunSize: Int, in db: Database,
         stageRows: (inout MasterStaging) throws -> Void
     ) throws -> MasterReplacementResult {
         var references: [(column: Int, name: String, codes: Set<String>)] = []
@@ -120,140 +123,17 @@ extension BackOfficeStore {
             let codes = Set(try String.fetchAll(db, sql: "SELECT code FROM \(reference.table)"))
             references.append((table.stagedColumns.firstIndex(of: reference.column)!, reference.column, codes))
         }
-        var staging = MasterStaging(table: table, referenceCodes: references)
+        var staging = MasterStaging(table: table, referenceCodes: references, rows: SortedRuns(runSize: sortRunSize))
         try stageRows(&staging)
-        var result = MasterReplacementResult()
-        var rows = staging.rows
-        result.rowErrors = staging.errors
+        let merge = try StreamingMerge(table: table, db: db)
+        try staging.rows.forEachInOrder { row in try merge.feed(row) }
+        return try merge.finish(staging: staging, allowMassDeactivation: allowMassDeactivation)
+    }
 
-        // Dumps usually come sorted by key already; sort only when they do not.
-        let inOrder: (MasterStaging.Row, MasterStaging.Row) -> Bool = { left, right in
-            let order = byteOrder(left.key, right.key)
-            return order == 0 ? left.line < right.line : order < 0
-        }
-        if !zip(rows, rows.dropFirst()).allSatisfy({ inOrder($0, $1) }) { rows.sort(by: inOrder) }
-
-        // Plan the changes while reading the stored records in key order; write afterwards,
-        // so the read cursor never sees its own table move.
-        var actions: [MergeAction] = []
-        func form(_ columns: [String]) -> String {
-            columns.map { "ifnull(CAST(\($0) AS TEXT), '')" }.joined(separator: " || char(31) || ")
-        }
-        // Keep the GRDB statement alive: it finalizes its SQLite statement when released.
-        let storedStatement = try db.makeStatement(sql: """
-            SELECT \(form(table.keyColumns)), \(form(table.valueColumns)), active FROM \(table.name)
-            ORDER BY \(table.keyColumns.joined(separator: ", "))
-            """)
-        let stored = storedStatement.sqliteStatement
-        defer { withExtendedLifetime(storedStatement) { _ = sqlite3_reset(stored) } }
-        var next = 0
-        var activeBefore = 0
-        /// Moves past `rows[next]` and any later row with the same key (reported).
-        func advance() {
-            let key = rows[next].key
-            next += 1
-            while next < rows.count, sameBytes(rows[next].key, key) {
-                let shown = key.utf8.split(separator: MasterStaging.separatorByte).map { String(Substring($0)) }.joined(separator: "/")
-                result.rowErrors.append(MasterRowError(
-                    line: Int(rows[next].line),
-                    message: "\(table.keyColumns.joined(separator: "/")) \"\(shown)\" appears again (first row wins)"))
-                next += 1
-            }
-        }
-        while true {
-            let code = sqlite3_step(stored)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw StoreError(operation: "read \(table.name)", path: "", message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
-            let storedKey = text(stored, 0)
-            let storedActive = sqlite3_column_int64(stored, 2) == 1
-            if storedActive { activeBefore += 1 }
-            while next < rows.count, byteOrder(rows[next].key, storedKey) < 0 {
-                actions.append(.insert(next))
-                advance()
-            }
-            if next < rows.count, sameBytes(rows[next].key, storedKey) {
-                if sameBytes(rows[next].value, text(stored, 1)) {
-                    result.unchanged += 1
-                } else {
-                    actions.append(.update(next))
-                }
-                advance()
-            } else if storedActive, !staging.kept.contains(storedKey) {
-                actions.append(.deactivate(storedKey))
-            }
-        }
-        while next < rows.count {
-            actions.append(.insert(next))
-            advance()
-        }
-        result.rowErrors.sort { $0.line < $1.line }
-        if !allowMassDeactivation {
-            let deactivations = actions.reduce(0) { if case .deactivate = $1 { $0 + 1 } else { $0 } }
-            let noDataRows = rows.isEmpty && staging.errors.isEmpty
-            if noDataRows || deactivations * 2 > activeBefore {
-                throw MassDeactivationRefused(table: table.name, wouldDeactivate: deactivations, active: activeBefore,
-                                              noDataRows: noDataRows)
-            }
-        }
-        guard !actions.isEmpty else { return result }
-
-        let sequence = try nextChangeSequence(db)
-        let columns = table.stagedColumns
-        let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
-        let insert = try db.makeStatement(sql: """
-            INSERT INTO \(table.name) (\(columns.joined(separator: ", ")), change_seq)
-            VALUES (\(Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")))
-            """)
-        let update = try db.makeStatement(sql: """
-            UPDATE \(table.name) SET \(table.valueColumns.map { "\($0) = ?" }.joined(separator: ", ")), change_seq = ?
-            WHERE \(keyMatch)
-            """)
-        let deactivate = try db.makeStatement(sql: """
-            UPDATE \(table.name) SET active = 0, change_seq = ? WHERE \(keyMatch)
-            """)
-        let writer = MasterWriter(table: table, connection: db.sqliteConnection!)
-        let keyCount = Int32(table.keyColumns.count)
-        let valueCount = Int32(table.valueColumns.count)
-        for action in actions {
-            switch action {
-            case .insert(let index):
-                // INSERT (keys…, values…, change_seq)
-                try writer.execute(insert.sqliteStatement, key: rows[index].key, at: 1,
-                                   value: rows[index].value, at: keyCount + 1, sequence: sequence, at: keyCount + valueCount + 1)
-                result.added += 1
-            case .update(let index):
-                // UPDATE SET values…, change_seq WHERE keys…
-                try writer.execute(update.sqliteStatement, key: rows[index].key, at: valueCount + 2,
-                                   value: rows[index].value, at: 1, sequence: sequence, at: valueCount + 1)
-                result.changed += 1
-            case .deactivate(let key):
-                // UPDATE SET active = 0, change_seq WHERE keys…
-                try writer.execute(deactivate.sqliteStatement, key: key, at: 2, value: nil, at: 0, sequence: sequence, at: 1)
-                result.deactivated += 1
-            }
-        }
-        if let log = table.changeLog {
-            if actions.count <= MasterTable.changeLogLimit {
-                // Each record as just written (a deactivation keeps its other values).
-                let columns = (table.keyColumns + ["change_seq"] + table.valueColumns).joined(separator: ", ")
-                let logged = try db.makeStatement(sql: """
-                    INSERT OR REPLACE INTO \(log) (\(columns)) SELECT \(columns) FROM \(table.name)
-                    WHERE \(keyMatch) AND change_seq = ?
-                    """)
-                for action in actions {
-                    let key = switch action {
-                    case .insert(let index), .update(let index): rows[index].key
-                    case .deactivate(let key): key
-                    }
-                    try writer.execute(logged.sqliteStatement, key: key, at: 1, value: nil, at: 0, sequence: sequence, at: keyCount + 1)
-                }
-            } else {
-                try db.execute(sql: "UPDATE change_logs SET complete_after = ? WHERE name = ?", arguments: [sequence, log])
-            }
-        }
-        return result
+    /// The report of a key that appears again in a dump.
+    static func repeated(_ key: String, in table: MasterTable) -> String {
+        let shown = key.utf8.split(separator: MasterStaging.separatorByte).map { String(Substring($0)) }.joined(separator: "/")
+        return "\(table.keyColumns.joined(separator: "/")) \"\(shown)\" appears again (first row wins)"
     }
 
     /// Byte equality: Swift's `==` on strings is canonical equivalence, which would call an
@@ -296,6 +176,200 @@ extension BackOfficeStore {
             }
             return result
         }
+    }
+}
+
+/// A replacement merged in one pass: the stored records read in key order, a chunk at a time,
+/// beside the dump's rows in key order (`SortedRuns`); each insert or update written at once.
+/// Memory holds one chunk, the keys to deactivate and, up to the change log's limit, the keys
+/// changed, never the dump. Deactivations and the mass-deactivation check come at the end:
+/// refused, the caller's transaction undoes everything.
+fileprivate final class StreamingMerge {
+    private let table: MasterTable
+    private let db: Database
+    private let writer: MasterWriter
+    private var result = MasterReplacementResult()
+    private var lastKey: String?
+    private var chunk: [(key: String, value: String, active: Bool)] = []
+    private var chunkIndex = 0
+    private var storedDone = false
+    private var activeBefore = 0
+    private var missing: [String] = []
+    /// Keys written, for the change log (nil once past its limit).
+    private var written: [String]? = []
+    private var sequence: Int64?
+    private let readChunk: Statement
+    private let readFirstChunk: Statement
+    private var insert: Statement?
+    private var update: Statement?
+    private static let chunkSize = 4096
+
+    init(table: MasterTable, db: Database) throws {
+        self.table = table
+        self.db = db
+        writer = MasterWriter(table: table, connection: db.sqliteConnection!)
+        func form(_ columns: [String]) -> String {
+            columns.map { "ifnull(CAST(\($0) AS TEXT), '')" }.joined(separator: " || char(31) || ")
+        }
+        let select = "SELECT \(form(table.keyColumns)), \(form(table.valueColumns)), active FROM \(table.name)"
+        let order = "ORDER BY \(table.keyColumns.joined(separator: ", ")) LIMIT \(Self.chunkSize)"
+        let keys = "(\(table.keyColumns.joined(separator: ", ")))"
+        let marks = "(\(table.keyColumns.map { _ in "?" }.joined(separator: ", ")))"
+        readFirstChunk = try db.makeStatement(sql: "\(select) \(order)")
+        readChunk = try db.makeStatement(sql: "\(select) WHERE \(keys) > \(marks) \(order)")
+    }
+
+    /// Merges the next row of the dump.
+    func feed(_ row: MasterStaging.Row) throws {
+        if let lastKey {
+            let order = BackOfficeStore.byteOrder(row.key, lastKey)
+            precondition(order >= 0, "rows are merged in key order")
+            if order == 0 {
+                result.rowErrors.append(MasterRowError(line: Int(row.line), message: BackOfficeStore.repeated(row.key, in: table)))
+                return
+            }
+        }
+        lastKey = row.key
+        while let stored = try current() {
+            let order = BackOfficeStore.byteOrder(stored.key, row.key)
+            if order < 0 {
+                if stored.active { missing.append(stored.key) }
+                chunkIndex += 1
+                continue
+            }
+            if order == 0 {
+                chunkIndex += 1
+                if BackOfficeStore.sameBytes(stored.value, row.value) {
+                    result.unchanged += 1
+                } else {
+                    // UPDATE SET values…, change_seq WHERE keys…
+                    try write(row.key, value: row.value, with: updateStatement(), keyAt: Int32(table.valueColumns.count) + 2,
+                              valueAt: 1, sequenceAt: Int32(table.valueColumns.count) + 1)
+                    result.changed += 1
+                }
+                return
+            }
+            break
+        }
+        // INSERT (keys…, values…, change_seq)
+        try write(row.key, value: row.value, with: insertStatement(), keyAt: 1, valueAt: Int32(table.keyColumns.count) + 1,
+                  sequenceAt: Int32(table.stagedColumns.count) + 1)
+        result.added += 1
+    }
+
+    /// After the last row: the records the dump lacks deactivated (unless kept, or too many),
+    /// the change log written.
+    func finish(staging: borrowing MasterStaging, allowMassDeactivation: Bool) throws -> MasterReplacementResult {
+        while let stored = try current() {
+            if stored.active { missing.append(stored.key) }
+            chunkIndex += 1
+        }
+        let deactivations = missing.filter { !staging.kept.contains($0) }
+        result.rowErrors += staging.errors
+        result.rowErrors.sort { $0.line < $1.line }
+        if !allowMassDeactivation {
+            let noDataRows = staging.staged == 0 && staging.errors.isEmpty
+            if noDataRows || deactivations.count * 2 > activeBefore {
+                throw MassDeactivationRefused(table: table.name, wouldDeactivate: deactivations.count, active: activeBefore,
+                                              noDataRows: noDataRows)
+            }
+        }
+        if !deactivations.isEmpty {
+            let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
+            let deactivate = try db.makeStatement(sql: "UPDATE \(table.name) SET active = 0, change_seq = ? WHERE \(keyMatch)")
+            for key in deactivations {
+                // UPDATE SET active = 0, change_seq WHERE keys…
+                try write(key, value: nil, with: deactivate, keyAt: 2, valueAt: 0, sequenceAt: 1)
+                result.deactivated += 1
+            }
+        }
+        if let sequence, let log = table.changeLog {
+            if let written {
+                // Each record as just written (a deactivation keeps its other values).
+                let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
+                let columns = (table.keyColumns + ["change_seq"] + table.valueColumns).joined(separator: ", ")
+                let logged = try db.makeStatement(sql: """
+                    INSERT OR REPLACE INTO \(log) (\(columns)) SELECT \(columns) FROM \(table.name)
+                    WHERE \(keyMatch) AND change_seq = ?
+                    """)
+                for key in written {
+                    try writer.execute(logged.sqliteStatement, key: key, at: 1, value: nil, at: 0, sequence: sequence,
+                                       at: Int32(table.keyColumns.count) + 1)
+                }
+            } else {
+                try db.execute(sql: "UPDATE change_logs SET complete_after = ? WHERE name = ?", arguments: [sequence, log])
+            }
+        }
+        return result
+    }
+
+    /// The stored record at the merge's position, reading the next chunk when needed. Keys
+    /// written meanwhile come before the position, so a chunk never sees them.
+    private func current() throws -> (key: String, value: String, active: Bool)? {
+        if chunkIndex < chunk.count { return chunk[chunkIndex] }
+        if storedDone { return nil }
+        let statement: Statement
+        if let last = chunk.last {
+            statement = readChunk
+            var parts = last.key.utf8.split(separator: MasterStaging.separatorByte, omittingEmptySubsequences: false)
+                .map { String(Substring($0)) }
+            while parts.count < table.keyColumns.count { parts.append("") }
+            try statement.setArguments(StatementArguments(parts))
+        } else {
+            statement = readFirstChunk
+        }
+        chunk = []
+        chunkIndex = 0
+        let sqlite = statement.sqliteStatement
+        defer { sqlite3_reset(sqlite) }
+        while true {
+            let code = sqlite3_step(sqlite)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                throw StoreError(operation: "read \(table.name)", path: "", message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            let active = sqlite3_column_int64(sqlite, 2) == 1
+            if active { activeBefore += 1 }
+            chunk.append((BackOfficeStore.text(sqlite, 0), BackOfficeStore.text(sqlite, 1), active))
+        }
+        if chunk.count < Self.chunkSize { storedDone = true }
+        return chunk.first
+    }
+
+    private func write(_ key: String, value: String?, with statement: Statement, keyAt: Int32, valueAt: Int32,
+                       sequenceAt: Int32) throws {
+        let sequence = try self.sequence ?? {
+            let value = try BackOfficeStore.nextChangeSequence(db)
+            self.sequence = value
+            return value
+        }()
+        try writer.execute(statement.sqliteStatement, key: key, at: keyAt, value: value, at: valueAt,
+                           sequence: sequence, at: sequenceAt)
+        if written != nil {
+            if written!.count < MasterTable.changeLogLimit { written!.append(key) } else { written = nil }
+        }
+    }
+
+    private func insertStatement() throws -> Statement {
+        if let insert { return insert }
+        let columns = table.stagedColumns
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO \(table.name) (\(columns.joined(separator: ", ")), change_seq)
+            VALUES (\(Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")))
+            """)
+        insert = statement
+        return statement
+    }
+
+    private func updateStatement() throws -> Statement {
+        if let update { return update }
+        let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
+        let statement = try db.makeStatement(sql: """
+            UPDATE \(table.name) SET \(table.valueColumns.map { "\($0) = ?" }.joined(separator: ", ")), change_seq = ?
+            WHERE \(keyMatch)
+            """)
+        update = statement
+        return statement
     }
 }
 
@@ -400,3 +474,164 @@ private struct MasterWriter {
     }
 }
 
+
+/// A dump's rows sorted by key (then line: a key repeated keeps its first row) in bounded
+/// memory: up to `runSize` rows are sorted in memory; past that, each full run is sorted and
+/// written to an unnamed temporary file, and the runs are merged as they are read back. A dump
+/// already in key order (most are) costs a check per run, not a sort.
+fileprivate struct SortedRuns: ~Copyable {
+    private var buffer: [MasterStaging.Row] = []
+    private var runs: [(offset: Int64, count: Int)] = []
+    private var file: UnsafeMutablePointer<FILE>?
+    private var written: Int64 = 0
+    private let runSize: Int
+
+    init(runSize: Int) { self.runSize = max(1, runSize) }
+
+    deinit { if let file { fclose(file) } }
+
+    mutating func append(_ row: MasterStaging.Row) throws {
+        buffer.append(row)
+        if buffer.count == runSize { try spill() }
+    }
+
+    /// Calls `body` with every row in order.
+    mutating func forEachInOrder(_ body: (MasterStaging.Row) throws -> Void) throws {
+        Self.sort(&buffer)
+        if runs.isEmpty {
+            for row in buffer { try body(row) }
+            return
+        }
+        if !buffer.isEmpty { try spill() }
+        guard let file else { return }
+        var readers = runs.map { RunReader(descriptor: fileno(file), offset: $0.offset, count: $0.count) }
+        // A binary heap of the runs' next rows, smallest first.
+        var heap: [(row: MasterStaging.Row, run: Int)] = []
+        for index in readers.indices {
+            if let row = try readers[index].next() { heap.append((row, index)) }
+        }
+        func siftDown(_ start: Int) {
+            var parent = start
+            while true {
+                var smallest = parent
+                for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count {
+                    if Self.before(heap[child].row, heap[smallest].row) { smallest = child }
+                }
+                if smallest == parent { return }
+                heap.swapAt(parent, smallest)
+                parent = smallest
+            }
+        }
+        for index in stride(from: heap.count / 2, through: 0, by: -1) { siftDown(index) }
+        while let top = heap.first {
+            try body(top.row)
+            if let row = try readers[top.run].next() {
+                heap[0] = (row, top.run)
+            } else {
+                heap[0] = heap[heap.count - 1]
+                heap.removeLast()
+            }
+            if !heap.isEmpty { siftDown(0) }
+        }
+    }
+
+    private static func before(_ left: MasterStaging.Row, _ right: MasterStaging.Row) -> Bool {
+        let order = BackOfficeStore.byteOrder(left.key, right.key)
+        return order == 0 ? left.line < right.line : order < 0
+    }
+
+    private static func sort(_ rows: inout [MasterStaging.Row]) {
+        if !zip(rows, rows.dropFirst()).allSatisfy({ before($0, $1) }) { rows.sort(by: before) }
+    }
+
+    /// Sorts the buffer and writes it as a run: for each row its line, key and value, each
+    /// text with its length.
+    private mutating func spill() throws {
+        if file == nil {
+            guard let made = tmpfile() else {
+                throw StoreError(operation: "make a temporary file to sort a dump", path: NSTemporaryDirectory(),
+                                 message: String(cString: strerror(errno)))
+            }
+            file = made
+        }
+        Self.sort(&buffer)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(buffer.count * 32)
+        func put(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        for row in buffer {
+            put(UInt32(bitPattern: row.line))
+            put(UInt32(row.key.utf8.count))
+            bytes.append(contentsOf: row.key.utf8)
+            put(UInt32(row.value.utf8.count))
+            bytes.append(contentsOf: row.value.utf8)
+        }
+        let descriptor = fileno(file)
+        var done = 0
+        while done < bytes.count {
+            let result = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(written) + off_t(done)) }
+            guard result > 0 else {
+                throw StoreError(operation: "write a temporary file to sort a dump", path: NSTemporaryDirectory(),
+                                 message: String(cString: strerror(errno)))
+            }
+            done += result
+        }
+        runs.append((written, buffer.count))
+        written += Int64(bytes.count)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Reads one run back, 64 KiB at a time.
+    private struct RunReader {
+        let descriptor: Int32
+        var offset: Int64
+        var remaining: Int
+        private var bytes: [UInt8] = []
+        private var position = 0
+
+        init(descriptor: Int32, offset: Int64, count: Int) {
+            self.descriptor = descriptor
+            self.offset = offset
+            remaining = count
+        }
+
+        mutating func next() throws -> MasterStaging.Row? {
+            guard remaining > 0 else { return nil }
+            remaining -= 1
+            let line = Int32(bitPattern: try word())
+            let key = try text(Int(word()))
+            let value = try text(Int(word()))
+            return MasterStaging.Row(key: key, value: value, line: line)
+        }
+
+        private mutating func word() throws -> UInt32 {
+            try need(4)
+            var value: UInt32 = 0
+            withUnsafeMutableBytes(of: &value) { $0.copyBytes(from: bytes[position..<position + 4]) }
+            position += 4
+            return UInt32(littleEndian: value)
+        }
+
+        private mutating func text(_ count: Int) throws -> String {
+            try need(count)
+            let text = String(decoding: bytes[position..<position + count], as: UTF8.self)
+            position += count
+            return text
+        }
+
+        private mutating func need(_ count: Int) throws {
+            guard bytes.count - position < count else { return }
+            var next = Array(bytes[position...])
+            let wanted = max(count - next.count, 1 << 16)
+            var piece = [UInt8](repeating: 0, count: wanted)
+            let read = piece.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, wanted, off_t(offset)) }
+            guard read >= count - next.count else {
+                throw StoreError(operation: "read back a temporary file to sort a dump", path: NSTemporaryDirectory(),
+                                 message: read < 0 ? String(cString: strerror(errno)) : "it ended early")
+            }
+            offset += Int64(read)
+            next += piece[0..<read]
+            bytes = next
+            position = 0
+        }
+    }
+}

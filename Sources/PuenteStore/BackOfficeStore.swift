@@ -19,7 +19,7 @@ public final class BackOfficeStore: Sendable {
     public let database: any DatabaseWriter
     public let path: String
     /// SQLite's page cache for every connection, in KiB: 64 MiB.
-    public static let pageCacheSize = 65536
+    public static let pageCacheSize = 16384
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String, mode: Mode = .pool) throws {
@@ -71,8 +71,6 @@ public final class BackOfficeStore: Sendable {
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let operation: String
     public let path: String
-    /// SQLite's page cache for every connection, in KiB: 64 MiB.
-    public static let pageCacheSize = 65536
     public let message: String
 
     public init(operation: String, path: String, message: String) {

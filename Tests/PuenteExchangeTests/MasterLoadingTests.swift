@@ -53,6 +53,72 @@ import Testing
         #expect(badAgain.files[0].errors.count == 1)
     }
 
+    /// A dump in key order is merged as it is read (chunks of stored records beside the rows,
+    /// inserts between them); one out of order is merged in memory. Both give the same records
+    /// and the same report, across many chunks, with repeated keys and refused rows.
+    @Test func aSortedDumpStreamedAndAnUnsortedOneGiveTheSameRecords() throws {
+        func products(_ codes: [Int], price: (Int) -> String = { "\($0 % 50).5" }) -> String {
+            "code,description,unit,tax_rate,active\n" + codes.map { "P\(String(format: "%05d", $0)),Producto \($0),u,\(price($0)),1\n" }.joined()
+        }
+        var results: [[String]] = []
+        var reports: [[String]] = []
+        for shuffled in [false, true] {
+            let fixture = try MasterFixture()
+            defer { fixture.remove() }
+            // Stored: every other code; then a dump of all of them but the multiples of 7, one
+            // repeated, one refused (its record must stay as it was), tax rates changed on some.
+            try fixture.load(["products.csv": products(Array(stride(from: 0, to: 12_000, by: 2)))])
+            var codes = Array(0..<12_000).filter { $0 % 7 != 0 }
+            codes.insert(codes[500], at: 501)
+            var text = products(codes, price: { $0 % 3 == 0 ? "\($0 % 50).5" : "\($0 % 40)" })
+            text = text.replacingOccurrences(of: "P00010,Producto 10,u,10,1", with: "P00010,Producto 10,u,abc,1")
+            if shuffled {
+                var lines = text.split(separator: "\n").map(String.init)
+                let header = lines.removeFirst()
+                var generator = SystemRandomNumberGenerator()
+                lines.shuffle(using: &generator)
+                text = ([header] + lines).joined(separator: "\n") + "\n"
+            }
+            let report = try fixture.load(["products.csv": text], allowMassDeactivation: true)
+            let file = report.files[0]
+            reports.append(["\(file.added) \(file.changed) \(file.deactivated) \(file.unchanged)",
+                            "\(file.errors.count) errors"])
+            results.append(try fixture.rows("SELECT code, tax_rate, active, description FROM products ORDER BY code")
+                .map { "\($0["code"] as String) \($0["tax_rate"] as Int64) \($0["active"] as Int64)" })
+            let kept: Int64? = try fixture.value("SELECT active FROM products WHERE code = 'P00010'")
+            #expect(kept == 1, "a refused row keeps its record")
+        }
+        #expect(reports[0] == reports[1])
+        #expect(results[0] == results[1])
+        // Every code but the odd multiples of 7 (never stored, not in the dump).
+        #expect(results[0].count == 12_000 - 857)
+        #expect(reports[0][0].hasSuffix(" 858 " + reports[0][0].split(separator: " ")[3]), "the even multiples of 7 deactivated")
+    }
+
+    /// Rows sorted in runs spilled to a temporary file and merged back give what one sort in
+    /// memory gives: the same records, the same repeated key reported, for runs of any size.
+    @Test func sortedRunsMergeAsOneSort() throws {
+        var generator = SystemRandomNumberGenerator()
+        var rows = (0..<500).map { index in (line: index + 2, code: "P\(String(format: "%04d", index % 450))", rate: index % 30) }
+        rows.shuffle(using: &generator)
+        var outcomes: [String] = []
+        for runSize in [65_536, 1, 7, 64] {
+            let fixture = try MasterFixture()
+            defer { fixture.remove() }
+            let result = try fixture.store.replaceMaster(.products, sortRunSize: runSize) { staging in
+                for row in rows {
+                    try staging.stage(line: row.line, values: [.text(row.code), .text("Producto"), .text("u"),
+                                                               .integer(Int64(row.rate)), .integer(1)])
+                }
+            }
+            let stored = try fixture.rows("SELECT code, tax_rate FROM products ORDER BY code")
+                .map { "\($0["code"] as String)=\($0["tax_rate"] as Int64)" }
+            outcomes.append("\(result.added) \(result.rowErrors.map(\.line)) \(stored)")
+        }
+        #expect(outcomes.allSatisfy { $0 == outcomes[0] })
+        #expect(outcomes[0].hasPrefix("450 "), "450 codes, 50 of them repeated")
+    }
+
     @Test func semicolonDumpsUseDecimalCommas() throws {
         let fixture = try MasterFixture()
         defer { fixture.remove() }
