@@ -58,7 +58,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]),
 
-        .target(name: "PuenteTestSupport", path: "Sources/PuenteTestSupport"),
+        // What tests share: running the binary, temporary folders, and an XSD validator
+        // (libxml2) to check what Puente writes against the contract's schemas.
+        .target(name: "PuenteTestSupport", dependencies: ["CLibXML2", "PuenteFormats"], path: "Sources/PuenteTestSupport"),
         .testTarget(name: "PuenteDomainTests", dependencies: ["PuenteDomain", "PuenteSecurity"]),
         .testTarget(name: "PuenteFormatsTests", dependencies: ["PuenteFormats", "PuenteTestSupport"]),
         .testTarget(name: "PuenteSecurityTests", dependencies: ["PuenteSecurity", "CCrypt"]),

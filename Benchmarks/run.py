@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Puente beside a plain Python script doing the same job, run alternately, on the benchmark workload.
 
-    python3 Benchmarks/run.py export|import [--runs 5] [--work Benchmarks/work]
+    python3 Benchmarks/run.py export|import|masters [--runs 5] [--work Benchmarks/work]
 
 export: a full package of the benchmark masters (the store's first package, as a site gets it),
 Puente (`puente export`) against Benchmarks/export.py, alternately, each on a fresh copy of the
@@ -268,13 +268,67 @@ def import_job(args):
     return 0 if all(ok for ok, _ in checks) else 1
 
 
+def masters_job(args):
+    """`puente masters load` of the benchmark masters (20,000 clients with 2,040 web passwords,
+    50,000 products, 1,000,000 prices) into an empty store, against Benchmarks/masters-load.py
+    into an empty database, in turns, bcrypt cost 4 on both sides; then the same dumps again
+    (Puente: must change nothing), and 1% of the prices changed."""
+    work = os.path.abspath(args.work)
+    prepare(work)
+    masters = os.path.join(work, "masters")
+    puente_runs, python_runs, memory, again_runs = [], [], [], []
+    for run in range(1, args.runs + 1):
+        order = ["puente", "python"] if run % 2 else ["python", "puente"]
+        for who in order:
+            folder = os.path.join(work, f"masters-{who}")
+            shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(folder)
+            if who == "puente":
+                with open(os.path.join(folder, "puente.toml"), "w") as f:
+                    f.write("[security]\nbcrypt_cost = 4\n")
+                seconds, peak = timed([PUENTE, "--quiet", "masters", "load", masters], folder)
+                puente_runs.append(seconds)
+                memory.append(peak)
+                import sqlite3
+                db = os.path.join(folder, "puente.sqlite")
+                before = sqlite3.connect(db).execute("SELECT value FROM change_counter").fetchone()[0]
+                again, again_peak = timed([PUENTE, "--quiet", "masters", "load", masters], folder)
+                after = sqlite3.connect(db).execute("SELECT value FROM change_counter").fetchone()[0]
+                again_runs.append((again, before == after))
+            else:
+                seconds, _ = timed([sys.executable, "-W", "ignore", os.path.join(ROOT, "Benchmarks", "masters-load.py"),
+                                    os.path.join(folder, "masters.sqlite"), masters, "--cost", "4"], folder)
+                python_runs.append(seconds)
+        print(f"run {run}: masters load  puente {puente_runs[-1]:.2f} s ({memory[-1]:.0f} MB), the same dumps again "
+              f"{again_runs[-1][0]:.2f} s   python {python_runs[-1]:.2f} s", flush=True)
+    folder = os.path.join(work, "masters-puente")
+    changed, changed_peak = timed([PUENTE, "--quiet", "masters", "load", os.path.join(work, "changes", "prices.csv")], folder)
+    print(f"1% of the prices changed: puente {changed:.2f} s ({changed_peak:.0f} MB)", flush=True)
+    puente, python = statistics.median(puente_runs), statistics.median(python_runs)
+    again = statistics.median(t for t, _ in again_runs)
+    peak = max(memory + [changed_peak])
+    ratio = python / puente
+    print()
+    print(f"masters load, median of {args.runs}: puente {puente:.2f} s, python {python:.2f} s, puente is {ratio:.1f}x "
+          f"faster; peak memory {peak:.0f} MB; the same dumps again {again:.2f} s")
+    checks = [
+        (ratio >= 2, f"masters load at least 2x faster than python: {ratio:.1f}x"),
+        (peak <= 64, f"masters load peak memory at most 64 MB: {peak:.0f} MB"),
+        (again <= 1 and all(same for _, same in again_runs),
+         f"the same dumps again in at most 1 s, changing nothing: {again:.2f} s"),
+    ]
+    for ok, text in checks:
+        print(("PASS " if ok else "FAIL ") + text)
+    return 0 if all(ok for ok, _ in checks) else 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("job", choices=["export", "import"])
+    parser.add_argument("job", choices=["export", "import", "masters"])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--work", default=os.path.join(ROOT, "Benchmarks", "work"))
     args = parser.parse_args()
-    sys.exit(export(args) if args.job == "export" else import_job(args))
+    sys.exit({"export": export, "import": import_job, "masters": masters_job}[args.job](args))
 
 
 if __name__ == "__main__":

@@ -19,10 +19,7 @@ public struct OrderNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        let posText = String(pos)
-        let sequenceText = String(sequence)
-        return String(repeating: "0", count: max(0, 4 - posText.count)) + posText + "-"
-            + String(repeating: "0", count: max(0, 8 - sequenceText.count)) + sequenceText
+        pos.zeroPadded(4) + "-" + sequence.zeroPadded(8)
     }
 
     public static func < (lhs: OrderNumber, rhs: OrderNumber) -> Bool {

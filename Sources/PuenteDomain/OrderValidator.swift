@@ -444,9 +444,6 @@ public enum OrderDateParser {
 
     private static func formatted(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int,
                                   offset: Int) -> String {
-        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let sign = offset < 0 ? "-" : "+"
-        return "\(year)-\(two(month))-\(two(day))T\(two(hour)):\(two(minute)):\(two(second))"
-            + "\(sign)\(two(abs(offset) / 3600)):\(two(abs(offset) % 3600 / 60))"
+        Timestamp.text(year: year, month: month, day: day, hour: hour, minute: minute, second: second, offset: offset)
     }
 }

@@ -67,7 +67,6 @@ public enum SafeText {
     }
 
     private static func hex(_ value: UInt32, minimumDigits: Int) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, minimumDigits - digits.count)) + digits
+        value.zeroPadded(minimumDigits, radix: 16)
     }
 }

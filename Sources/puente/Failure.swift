@@ -41,7 +41,6 @@ enum Failure {
             case .unreadable: (error.description, io)
             case .notFound, .notAMasterDump, .noDumpsInFolder: (error.description, usage)
             }
-        case let error as UsageError: (error.message, usage)
         case let error as ExportError: (error.description, usage)
         case let error as RunLockBusy: (error.description, locked)
         case let error as UntrustedFileError: (error.description, io)
@@ -56,9 +55,4 @@ enum Failure {
         default: ("\(error)", io)
         }
     }
-}
-
-/// A command used the wrong way (beyond what the argument parser checks).
-struct UsageError: Error {
-    let message: String
 }

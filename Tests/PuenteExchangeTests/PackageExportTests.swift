@@ -1,3 +1,4 @@
+import PuenteTestSupport
 import Foundation
 import GRDB
 import PuenteDomain

@@ -1,4 +1,5 @@
 import Foundation
+import PuenteDomain
 import GRDB
 import Logging
 import PuenteFormats
@@ -215,10 +216,7 @@ public struct PackageExporter: Sendable {
         "\(Int(Date().timeIntervalSince(start) * 1000)) ms"
     }
 
-    private static func sixDigits(_ number: Int) -> String {
-        let digits = String(number)
-        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
+    private static func sixDigits(_ number: Int) -> String { number.zeroPadded(6) }
 
     /// Assembles the archive from the deflated spools and flushes it to disk.
     private func writeZip(at url: URL, entries: [PackageEntryResult], modified: Date) throws {

@@ -1,43 +1,30 @@
 import CLibXML2
+import PuenteFormats
 
-/// A problem found while validating a document: the line and libxml2's message.
-public struct XMLValidationIssue: Sendable, Equatable, CustomStringConvertible {
-    public let line: Int
-    public let message: String
-
-    public var description: String { "line \(line): \(message)" }
-
-    init(line: Int, message: String) {
-        self.line = line
-        self.message = message
-    }
-
-    /// libxml2's error, its message without the trailing line break.
-    init(_ error: UnsafePointer<xmlError>) {
-        line = Int(error.pointee.line)
-        let message = error.pointee.message.map { String(cString: $0) } ?? "invalid"
-        self.message = String(message.reversed().drop(while: \.isWhitespace).reversed())
-    }
-}
-
+/// Test support: Puente validates no file against an XSD at run time (the orders XSD is
+/// checked by the reader itself); tests check what Puente writes against the contract's.
 /// An XSD loaded once, to validate documents against it with libxml2.
 ///
 /// Documents are read with libxml2's streaming reader and only `XML_PARSE_NONET`: no entity
 /// substitution, no DTD loading, no network. Schema errors do not stop the reader, so the
 /// verdict is taken at the end of the document.
 public final class XMLSchemaValidator: @unchecked Sendable {
+    public struct SchemaError: Error, Sendable {
+        public let message: String
+    }
+
     // @unchecked: the parsed schema is immutable after init and libxml2 allows sharing it
     // between validation contexts.
     private let schema: xmlSchemaPtr
 
     /// Loads the XSD at `path` (one of Puente's own, never an untrusted file).
-    public init(schemaAt path: String) throws(XMLWriteError) {
+    public init(schemaAt path: String) throws(SchemaError) {
         guard let context = xmlSchemaNewParserCtxt(path) else {
-            throw XMLWriteError(message: "cannot read the schema \(path)")
+            throw SchemaError(message: "cannot read the schema \(path)")
         }
         defer { xmlSchemaFreeParserCtxt(context) }
         guard let schema = xmlSchemaParse(context) else {
-            throw XMLWriteError(message: "the schema \(path) is not a valid XSD")
+            throw SchemaError(message: "the schema \(path) is not a valid XSD")
         }
         self.schema = schema
     }
