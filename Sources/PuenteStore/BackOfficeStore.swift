@@ -18,7 +18,7 @@ public final class BackOfficeStore: Sendable {
     /// The connection pool, or the single connection (`Mode.single`).
     public let database: any DatabaseWriter
     public let path: String
-    /// SQLite's page cache for every connection, in KiB: 64 MiB.
+    /// SQLite's page cache for a writing connection, in KiB: 16 MiB (measured: see docs/decisions.md).
     public static let pageCacheSize = 16384
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
@@ -46,8 +46,8 @@ public final class BackOfficeStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            // A 64 MiB page cache (the default is 2 MiB) keeps a million-price replacement
-            // from re-reading the same pages; it is only used as far as needed.
+            // 16 MiB for a writer (the default is 2 MiB): bulk writes in key order need no
+            // more; it is only used as far as needed.
             try BackOfficeStore.setPageCache(kibibytes: pageCacheKiB, in: db)
             if !readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }

@@ -96,8 +96,6 @@ public struct OrderImporter: Sendable {
             // One transaction for all the files, rolled back at the end: each file sees what
             // the files before it would have posted, as in the real run.
             try store.database.writeWithoutTransaction { db in
-                try Self.withImportCache(db)
-                defer { Self.withStoreCache(db) }
                 try db.inTransaction(.immediate) {
                     // Sites new in the configuration, as the real run would register them.
                     try BackOfficeStore.registerSites(configuration.sites.map { ($0.pos, $0.name) }, in: db)
@@ -121,8 +119,6 @@ public struct OrderImporter: Sendable {
             var fileReport: FileImportReport?
             do {
                 try store.database.writeWithoutTransaction { db in
-                    try Self.withImportCache(db)
-                    defer { Self.withStoreCache(db) }
                     try db.inTransaction(.immediate) {
                         // Committed file by file: what earlier files posted is in `committed`.
                         var ledger = ImportLedger()
@@ -335,18 +331,6 @@ public struct OrderImporter: Sendable {
     }
 
     // MARK: Names and helpers
-
-    /// Posting orders only appends: a 16 MiB page cache (instead of the store's 64 MiB, which
-    /// a million-price master replacement wants) costs it nothing measurable and keeps an
-    /// import's memory flat (measured: see Benchmarks/README.md).
-    static func withImportCache(_ db: Database) throws {
-        try BackOfficeStore.setPageCache(kibibytes: 16_384, in: db)
-    }
-
-    /// Gives the connection back its usual page cache.
-    static func withStoreCache(_ db: Database) {
-        try? BackOfficeStore.setPageCache(kibibytes: BackOfficeStore.pageCacheSize, in: db)
-    }
 
     /// `Outbox/acks/NAME.ack.xml`, or `NAME.2.ack.xml`… when that name is taken or promised
     /// (a very long NAME shortened so the name, and its temporary `.NAME.ack.xml.tmp`, fit).
