@@ -7,7 +7,7 @@ extension Configuration {
     /// else `puente.toml` in `workingDirectory` if it exists, else the defaults.
     public static func load(
         explicitPath: String?, environment: [String: String], workingDirectory: URL
-    ) throws(ConfigurationError) -> Configuration {
+    ) throws(PuenteError) -> Configuration {
         let named = explicitPath ?? environment["PUENTE_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
         if let named {
             let url = URL(filePath: named, relativeTo: workingDirectory).standardizedFileURL
@@ -21,25 +21,26 @@ extension Configuration {
     }
 
     /// Reads one configuration file.
-    public static func read(_ url: URL) throws(ConfigurationError) -> Configuration {
+    public static func read(_ url: URL) throws(PuenteError) -> Configuration {
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ConfigurationError(file: url.path, location: "file", message: "cannot be read (\(error.localizedDescription))")
+            throw ConfigurationError.make(file: url.path, location: "file", message: "cannot be read (\(error.localizedDescription))")
         }
         return try parse(text, file: url)
     }
 
     /// Parses configuration text; `file` names it in errors and anchors relative paths.
-    public static func parse(_ text: String, file: URL) throws(ConfigurationError) -> Configuration {
+    public static func parse(_ text: String, file: URL) throws(PuenteError) -> Configuration {
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
-            throw ConfigurationError(file: file.path, location: "line \(error.source.begin.line)", message: error.description)
+            throw ConfigurationError.make(file: file.path, location: "line \(error.source.begin.line)", message: error.description,
+                                          line: error.source.begin.line)
         } catch {
-            throw ConfigurationError(file: file.path, location: "file", message: "\(error)")
+            throw ConfigurationError.make(file: file.path, location: "file", message: "\(error)")
         }
         var reader = TOMLReader(file: file)
         return try reader.configuration(from: table)
@@ -61,7 +62,7 @@ private struct TOMLReader {
     /// The web site writes the Inbox and reads the Outbox: they must be two separate folders,
     /// and the store, the dumps and the mail templates must be in neither (a site could read
     /// the password hashes, or write master data and mail templates).
-    func checkFolders(_ configuration: Configuration) throws(ConfigurationError) {
+    func checkFolders(_ configuration: Configuration) throws(PuenteError) {
         let inbox = configuration.inbox.path.standardizedFileURL.path
         let outbox = configuration.outboxPath.standardizedFileURL.path
         func inside(_ path: String, _ folder: String) -> Bool {
@@ -81,18 +82,18 @@ private struct TOMLReader {
         }
     }
 
-    func error(_ key: String, _ message: String) -> ConfigurationError {
-        ConfigurationError(file: file.path, location: key, message: message)
+    func error(_ key: String, _ message: String) -> PuenteError {
+        ConfigurationError.make(file: file.path, location: key, message: message)
     }
 
-    func checkKeys(_ table: TOMLTable, allowed: Set<String>, prefix: String) throws(ConfigurationError) {
+    func checkKeys(_ table: TOMLTable, allowed: Set<String>, prefix: String) throws(PuenteError) {
         for key in table.keys where !allowed.contains(key) {
             let known = allowed.sorted().joined(separator: ", ")
             throw error(prefix + key, "unknown key (known here: \(known))")
         }
     }
 
-    func string(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> String? {
+    func string(_ table: TOMLTable, _ key: String, _ path: String) throws(PuenteError) -> String? {
         guard let value = table[key] else { return nil }
         guard let text = value.string else { throw error(path, "must be a string") }
         // A line break in mail.from would forge mail headers; one in a name, lines of output.
@@ -105,7 +106,7 @@ private struct TOMLReader {
     /// A whole number within `range`; the message says the range, so a huge value that
     /// would overflow later (`max_file_mb = 9223372036854775807`) is refused here.
     func integer(_ table: TOMLTable, _ key: String, _ path: String, in range: ClosedRange<Int>,
-                 unit: String = "") throws(ConfigurationError) -> Int? {
+                 unit: String = "") throws(PuenteError) -> Int? {
         guard let number = try integer(table, key, path) else { return nil }
         guard range.contains(number) else {
             throw error(path, "must be from \(range.lowerBound) to \(range.upperBound)\(unit), not \(number)")
@@ -113,26 +114,26 @@ private struct TOMLReader {
         return number
     }
 
-    func integer(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> Int? {
+    func integer(_ table: TOMLTable, _ key: String, _ path: String) throws(PuenteError) -> Int? {
         guard let value = table[key] else { return nil }
         guard let number = value.int else { throw error(path, "must be a whole number") }
         return number
     }
 
-    func number(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> Double? {
+    func number(_ table: TOMLTable, _ key: String, _ path: String) throws(PuenteError) -> Double? {
         guard let value = table[key] else { return nil }
         if let number = value.int { return Double(number) }
         guard let number = value.double else { throw error(path, "must be a number") }
         return number
     }
 
-    func bool(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> Bool? {
+    func bool(_ table: TOMLTable, _ key: String, _ path: String) throws(PuenteError) -> Bool? {
         guard let value = table[key] else { return nil }
         guard let flag = value.bool else { throw error(path, "must be true or false") }
         return flag
     }
 
-    func subtable(_ table: TOMLTable, _ key: String) throws(ConfigurationError) -> TOMLTable? {
+    func subtable(_ table: TOMLTable, _ key: String) throws(PuenteError) -> TOMLTable? {
         guard let value = table[key] else { return nil }
         guard let sub = value.table else { throw error(key, "must be a table ([\(key)])") }
         return sub
@@ -142,13 +143,13 @@ private struct TOMLReader {
         URL(filePath: text, relativeTo: directory).standardizedFileURL
     }
 
-    func policy(_ table: TOMLTable, _ key: String, _ path: String) throws(ConfigurationError) -> Configuration.Policy? {
+    func policy(_ table: TOMLTable, _ key: String, _ path: String) throws(PuenteError) -> Configuration.Policy? {
         guard let text = try string(table, key, path) else { return nil }
         guard let policy = Configuration.Policy(rawValue: text) else { throw error(path, "must be \"hold\" or \"reject\", not \"\(text)\"") }
         return policy
     }
 
-    mutating func configuration(from root: TOMLTable) throws(ConfigurationError) -> Configuration {
+    mutating func configuration(from root: TOMLTable) throws(PuenteError) -> Configuration {
         var configuration = Configuration(directory: directory)
         configuration.file = file
         try checkKeys(root, allowed: ["database", "timezone", "locale", "inbox", "outbox", "site",

@@ -64,12 +64,12 @@ public struct Configuration: Sendable {
     }
 }
 
-/// The configuration file is wrong; names the file and the key or line.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
-    public let file: String
-    /// The key (`inbox.settle_seconds`) or position (`line 4`) at fault.
-    public let location: String
-    public let message: String
-
-    public var description: String { "\(file): \(location): \(message)" }
+/// The configuration file is wrong: `FILE: KEY-OR-LINE: what`, code `configuration`.
+enum ConfigurationError {
+    /// `location`: the key (`inbox.settle_seconds`), `line 4`, or `file`.
+    static func make(file: String, location: String, message: String, line: Int? = nil,
+                     cause: (any Error & Sendable)? = nil) -> PuenteError {
+        PuenteError(.configuration, "\(file): \(location): \(message)", path: file, line: line,
+                    key: line == nil && location != "file" ? location : nil, cause: cause)
+    }
 }

@@ -59,22 +59,26 @@ public struct MasterLoadReport: Codable, Sendable, Equatable {
     }
 }
 
-/// A load that cannot start: the paths are wrong, not the data.
-public enum MasterLoadError: Error, Sendable, CustomStringConvertible {
-    case notFound(String)
-    case notAMasterDump(String)
-    case noDumpsInFolder(String)
-    case unreadable(String, String)
+/// A load that cannot start: the paths are wrong, not the data (`usage`), or a folder cannot
+/// be listed (`io`).
+enum MasterLoadError {
+    static func notFound(_ path: String) -> PuenteError {
+        PuenteError(.usage, "\(path): no such file or folder", path: path)
+    }
 
-    public var description: String {
-        switch self {
-        case .notFound(let path): "\(path): no such file or folder"
-        case .notAMasterDump(let path):
-            "\(path): not a master dump (expected one of \(MasterKind.allCases.map(\.fileName).joined(separator: ", ")))"
-        case .noDumpsInFolder(let path):
-            "\(path): the folder holds none of \(MasterKind.allCases.map(\.fileName).joined(separator: ", "))"
-        case .unreadable(let path, let reason): "\(path): cannot be read (\(reason))"
-        }
+    static func notAMasterDump(_ path: String) -> PuenteError {
+        PuenteError(.usage, "\(path): not a master dump (expected one of \(MasterKind.allCases.map(\.fileName).joined(separator: ", ")))",
+                    path: path)
+    }
+
+    static func noDumpsInFolder(_ path: String) -> PuenteError {
+        PuenteError(.usage, "\(path): the folder holds none of \(MasterKind.allCases.map(\.fileName).joined(separator: ", "))",
+                    path: path)
+    }
+
+    static func unreadable(_ path: String, _ error: any Error) -> PuenteError {
+        PuenteError(.io, "\(path): cannot be read (\(error.localizedDescription))", path: path,
+                    cause: error as? any Error & Sendable)
     }
 }
 
@@ -112,7 +116,7 @@ public struct MasterLoader: Sendable {
                 do {
                     names = try FileManager.default.contentsOfDirectory(atPath: path.path)
                 } catch {
-                    throw MasterLoadError.unreadable(path.path, error.localizedDescription)
+                    throw MasterLoadError.unreadable(path.path, error)
                 }
                 let found = names.compactMap { name in MasterKind(fileName: name).map { ($0, path.appending(path: name)) } }
                 guard !found.isEmpty else { throw MasterLoadError.noDumpsInFolder(path.path) }
@@ -153,7 +157,7 @@ public struct MasterLoader: Sendable {
             report.errors = [.init(file: name, line: error.line, message: error.message)]
             return report
         } catch {
-            throw MasterLoadError.unreadable(url.path, error.localizedDescription)
+            throw MasterLoadError.unreadable(url.path, error)
         }
         report.encoding = dump.encoding.rawValue
         var issues: [MasterFileReport.Issue] = []

@@ -1,4 +1,5 @@
 import Foundation
+import PuenteDomain
 import Logging
 import PuenteSecurity
 import PuenteStore
@@ -71,6 +72,11 @@ public struct PuenteSession: Sendable {
         OrderImporter(store: store, configuration: configuration, logger: logger, clock: clock)
     }
 
+    /// Every posted order (held, pending and later), by number: the orders report.
+    public func orderSummaries() throws -> [OrderSummary] {
+        try store.orderSummaries()
+    }
+
     public func masterLoader() throws -> MasterLoader {
         MasterLoader(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
                      fingerprint: try PasswordFingerprint.keyFile(for: configuration.database),
@@ -84,7 +90,7 @@ final class ScratchFolder: Sendable {
 
     init() throws {
         var template = Array((NSTemporaryDirectory() + "/puente-scratch-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw FileError.system("make a scratch folder in", NSTemporaryDirectory()) }
+        guard let made = mkdtemp(&template) else { throw PuenteError.system("make a scratch folder in", NSTemporaryDirectory()) }
         url = URL(filePath: String(cString: made), directoryHint: .isDirectory)
     }
 

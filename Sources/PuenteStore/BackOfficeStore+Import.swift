@@ -95,8 +95,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
                 let code = sqlite3_step(statement)
                 if code == SQLITE_DONE { return }
                 guard code == SQLITE_ROW else {
-                    throw StoreError(operation: "read the masters", path: "",
-                                     message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                    throw PuenteError.sqlite("read the masters", db.sqliteConnection)
                 }
                 try body(statement)
             }
@@ -384,8 +383,8 @@ public final class OrderPoster {
         guard sqlite3_step(statement) == SQLITE_DONE else { throw failure(operation) }
     }
 
-    private func failure(_ operation: String) -> StoreError {
-        StoreError(operation: operation, path: "", message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+    private func failure(_ operation: String) -> PuenteError {
+        PuenteError.sqlite(operation, db.sqliteConnection)
     }
 }
 
@@ -440,21 +439,6 @@ extension BackOfficeStore {
              try Int.fetchOne(db, sql: "SELECT count(*) FROM sellers WHERE active = 1 AND password_hash <> ''") ?? 0)
         }
     }
-}
-
-/// A posted order as reports show it.
-public struct OrderSummary: Codable, Sendable, Equatable {
-    public var number: String
-    public var order: String
-    public var pos: Int
-    public var date: String
-    public var client: String
-    public var clientName: String
-    public var seller: String?
-    public var status: String
-    public var lines: Int
-    /// The total with a decimal point and two decimals (`12345.60`).
-    public var total: String
 }
 
 extension BackOfficeStore {

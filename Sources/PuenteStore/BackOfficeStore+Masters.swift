@@ -326,7 +326,7 @@ fileprivate final class StreamingMerge {
             let code = sqlite3_step(sqlite)
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else {
-                throw StoreError(operation: "read \(table.name)", path: "", message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw PuenteError.sqlite("read \(table.name)", db.sqliteConnection)
             }
             let active = sqlite3_column_int64(sqlite, 2) == 1
             if active { activeBefore += 1 }
@@ -451,7 +451,7 @@ private struct MasterWriter {
             }
         }
         guard code == SQLITE_DONE else {
-            throw StoreError(operation: "write a \(table.name) record", path: "", message: String(cString: sqlite3_errmsg(connection)))
+            throw PuenteError.sqlite("write a \(table.name) record", connection)
         }
     }
 
@@ -549,8 +549,7 @@ fileprivate struct SortedRuns: ~Copyable {
     private mutating func spill() throws {
         if file == nil {
             guard let made = tmpfile() else {
-                throw StoreError(operation: "make a temporary file to sort a dump", path: NSTemporaryDirectory(),
-                                 message: String(cString: strerror(errno)))
+                throw PuenteError.system("make a temporary file to sort a dump in", NSTemporaryDirectory())
             }
             file = made
         }
@@ -570,8 +569,7 @@ fileprivate struct SortedRuns: ~Copyable {
         while done < bytes.count {
             let result = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, bytes.count - done, off_t(written) + off_t(done)) }
             guard result > 0 else {
-                throw StoreError(operation: "write a temporary file to sort a dump", path: NSTemporaryDirectory(),
-                                 message: String(cString: strerror(errno)))
+                throw PuenteError.system("write a temporary file to sort a dump in", NSTemporaryDirectory())
             }
             done += result
         }
@@ -625,8 +623,9 @@ fileprivate struct SortedRuns: ~Copyable {
             var piece = [UInt8](repeating: 0, count: wanted)
             let read = piece.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, wanted, off_t(offset)) }
             guard read >= count - next.count else {
-                throw StoreError(operation: "read back a temporary file to sort a dump", path: NSTemporaryDirectory(),
-                                 message: read < 0 ? String(cString: strerror(errno)) : "it ended early")
+                throw read < 0 ? PuenteError.system("read back a temporary file to sort a dump in", NSTemporaryDirectory())
+                    : PuenteError.file(operation: "read back a temporary file to sort a dump in", path: NSTemporaryDirectory(),
+                                       reason: "it ended early")
             }
             offset += Int64(read)
             next += piece[0..<read]

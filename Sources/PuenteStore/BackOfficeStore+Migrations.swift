@@ -1,3 +1,4 @@
+import PuenteDomain
 import GRDB
 
 extension BackOfficeStore {

@@ -37,7 +37,7 @@ extension BackOfficeStore {
         else { return .failure(.unknownOrder(number)) }
         let id: Int64 = row["id"]
         guard let current = OrderStatus(rawValue: row["status"]) else {
-            throw StoreError(operation: "read order \(number)", path: "orders", message: "unknown status \(row["status"] as String)")
+            throw PuenteError.store("read order \(number)", message: "unknown status \(row["status"] as String)")
         }
         do {
             _ = try current.transition(to: status)

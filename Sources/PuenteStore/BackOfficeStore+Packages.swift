@@ -1,3 +1,4 @@
+import PuenteDomain
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -268,8 +269,7 @@ extension BackOfficeStore {
             let code = sqlite3_step(raw)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else {
-                throw StoreError(operation: "read records to export", path: "",
-                                 message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                throw PuenteError.sqlite("read records to export", db.sqliteConnection)
             }
             try body(ExportRow(raw))
         }

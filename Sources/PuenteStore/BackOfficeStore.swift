@@ -1,5 +1,7 @@
 import Foundation
 import GRDB
+import GRDBSQLite
+import PuenteDomain
 
 /// The back-office store: one SQLite file in WAL mode, opened through GRDB.
 ///
@@ -36,7 +38,7 @@ public final class BackOfficeStore: Sendable {
                 try Self.migrator.migrate(database)
             }
         } catch let error as DatabaseError {
-            throw StoreError(operation: "open the store", path: path, message: error.message ?? "\(error.resultCode)")
+            throw PuenteError.store("open the store", path: path, error)
         }
     }
 
@@ -62,24 +64,31 @@ public final class BackOfficeStore: Sendable {
         do {
             return try DatabaseQueue(path: path, configuration: Self.configuration(readonly: true, pageCacheKiB: pageCacheKiB))
         } catch let error as DatabaseError {
-            throw StoreError(operation: "open the store for reading", path: path, message: error.message ?? "\(error.resultCode)")
+            throw PuenteError.store("open the store for reading", path: path, error)
         }
     }
 }
 
-/// A store operation failed: what was attempted, on which file, and SQLite's reason.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public let operation: String
-    public let path: String
-    public let message: String
-
-    public init(operation: String, path: String, message: String) {
-        self.operation = operation
-        self.path = path
-        self.message = message
+extension PuenteError {
+    /// A store operation failed: `could not OPERATION (PATH): SQLite's message`, with SQLite's
+    /// result code as the cause.
+    static func store(_ operation: String, path: String = "", message: String, resultCode: Int32? = nil,
+                      cause: (any Error & Sendable)? = nil) -> PuenteError {
+        PuenteError(.store, path.isEmpty ? "could not \(operation): \(message)" : "could not \(operation) (\(path)): \(message)",
+                    path: path.isEmpty ? nil : path, cause: cause ?? resultCode.map(SQLiteResultCode.init))
     }
 
-    public var description: String { "could not \(operation) (\(path)): \(message)" }
+    /// The last failure of `connection`: its message and extended result code.
+    static func sqlite(_ operation: String, _ connection: SQLiteConnection?) -> PuenteError {
+        guard let connection else { return store(operation, message: "no connection") }
+        return store(operation, message: String(cString: sqlite3_errmsg(connection)),
+                     resultCode: sqlite3_extended_errcode(connection))
+    }
+
+    /// A GRDB error, its message and result code kept.
+    static func store(_ operation: String, path: String, _ error: DatabaseError) -> PuenteError {
+        store(operation, path: path, message: error.message ?? "\(error.resultCode)", cause: error)
+    }
 }
 
 extension BackOfficeStore {

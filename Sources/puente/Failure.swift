@@ -4,7 +4,6 @@ import PuenteDomain
 import PuenteExchange
 import PuenteFormats
 import PuenteSecurity
-import PuenteStore
 
 /// Turns library errors into a message on stderr and the contract's exit status.
 enum Failure {
@@ -35,24 +34,27 @@ enum Failure {
 
     static func describe(_ error: any Error) -> (String, ExitCode) {
         switch error {
-        case let error as ConfigurationError: ("configuration error: \(error)", configuration)
-        case let error as MasterLoadError:
-            switch error {
-            case .unreadable: (error.description, io)
-            case .notFound, .notAMasterDump, .noDumpsInFolder: (error.description, usage)
-            }
-        case let error as ExportError: (error.description, usage)
-        case let error as RunLockBusy: (error.description, locked)
+        case let error as PuenteError: (error.code == .configuration ? "configuration error: \(error)" : error.description,
+                                        status(of: error.code))
         case let error as UntrustedFileError: (error.description, io)
         case let error as ImportInterrupted: describe(error.error)
-        case let error as FileError: (error.description, io)
-        case let error as StoreError: (error.description, io)
         case let error as PasswordHashError: (error.description, io)
         case let error as CocoaError:
             // Foundation's file errors, as a sentence: what, where, why (never an NSError dump).
             ("could not use \(error.filePath ?? error.url?.path ?? "a file"): "
                 + (((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription ?? error.localizedDescription), io)
         default: ("\(error)", io)
+        }
+    }
+
+    /// The contract's exit status for each kind of failure.
+    static func status(of code: PuenteError.Code) -> ExitCode {
+        switch code {
+        case .usage: usage
+        case .invalidInput: needsAttention
+        case .busy: locked
+        case .configuration: configuration
+        default: io  // .io, .store
         }
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import PuenteDomain
 import PuenteExchange
-import PuenteStore
 
 extension Puente {
     struct Report: ParsableCommand {
@@ -29,7 +28,7 @@ extension Puente.Report {
         func run() throws {
             let context = try global.makeContext()
             let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read) }
-            let orders = try Failure.guarding { try session.store.orderSummaries() }
+            let orders = try Failure.guarding { try session.orderSummaries() }
             switch format {
             case .json:
                 let encoder = JSONEncoder()

@@ -97,7 +97,8 @@ import Testing
         #expect {
             try Configuration.parse(text, file: here.appending(path: "puente.toml"))
         } throws: { error in
-            (error as? ConfigurationError)?.location == key
+            guard let error = error as? PuenteError else { return false }
+            return error.code == .configuration && error.key == key
         }
     }
 
@@ -105,7 +106,8 @@ import Testing
         #expect {
             try Configuration.parse("locale = \"es-AR\"\n\n[inbox\npath = 1\n", file: here.appending(path: "puente.toml"))
         } throws: { error in
-            (error as? ConfigurationError)?.location == "line 3"
+            guard let error = error as? PuenteError else { return false }
+            return error.code == .configuration && error.line == 3 && error.key == nil
         }
     }
 
@@ -118,8 +120,10 @@ import Testing
         #expect(fromFlag.database.lastPathComponent == "a.sqlite")
         let fromEnvironment = try Configuration.load(explicitPath: nil, environment: ["PUENTE_CONFIG": "b.toml"], workingDirectory: folder.url)
         #expect(fromEnvironment.database.lastPathComponent == "b.sqlite")
-        #expect(throws: ConfigurationError.self) {
+        #expect {
             try Configuration.load(explicitPath: "missing.toml", environment: [:], workingDirectory: folder.url)
+        } throws: { error in
+            (error as? PuenteError)?.code == .configuration
         }
     }
 }

@@ -298,10 +298,12 @@ struct ImportFixture {
         defer { fixture.remove() }
         // The fixture's writing session holds the lock; a second writer is refused at once.
         let held = try #require(fixture.base.session.lock)
-        #expect(throws: RunLockBusy.self) { try RunLock.take(database: fixture.base.configuration.database, create: true) }
-        #expect(throws: RunLockBusy.self) {
+        #expect {
+            try RunLock.take(database: fixture.base.configuration.database, create: true)
+        } throws: { ($0 as? PuenteError)?.code == .busy }
+        #expect {
             try PuenteSession(configuration: fixture.base.configuration, logger: fixture.base.session.logger)
-        }
+        } throws: { ($0 as? PuenteError)?.code == .busy }
         held.release()
         let again = try RunLock.take(database: fixture.base.configuration.database, create: true)
         #expect(again != nil, "released, the lock can be taken again")

@@ -25,12 +25,6 @@ public struct ExportReport: Codable, Sendable, Equatable {
     public var sites: [PackageSummary] = []
 }
 
-/// The export was asked for something that cannot be.
-public struct ExportError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-}
-
 /// Points where tests make an export fail, to prove a failure leaves nothing half done.
 public enum ExportStep: Sendable {
     /// The package is complete under its temporary name; the store has not recorded it.
@@ -67,7 +61,7 @@ public struct PackageExporter: Sendable {
     public func export(site: Int? = nil, full: Bool = false) throws -> ExportReport {
         let sites = configuration.sites.map(\.pos).filter { site == nil || $0 == site }
         if let site, sites.isEmpty {
-            throw ExportError(message: "site \(site) is not configured (configured: "
+            throw PuenteError(.usage, "site \(site) is not configured (configured: "
                 + configuration.sites.map { String($0.pos) }.joined(separator: ", ") + ")")
         }
         var report = ExportReport()
@@ -229,11 +223,11 @@ public struct PackageExporter: Sendable {
         for entry in entries {
             try layout.localHeader(for: entry.zip).withUnsafeBytes { try output.write($0) }
             let spool = open(entry.spool.path, O_RDONLY | O_CLOEXEC)
-            guard spool >= 0 else { throw FileError.system("read", entry.spool.path) }
+            guard spool >= 0 else { throw PuenteError.system("read", entry.spool.path) }
             defer { close(spool) }
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(spool, $0.baseAddress, $0.count) }
-                if count < 0 { throw FileError.system("read", entry.spool.path) }
+                if count < 0 { throw PuenteError.system("read", entry.spool.path) }
                 if count == 0 { break }
                 try buffer.withUnsafeBytes { try output.write(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             }

@@ -1,25 +1,6 @@
 import Foundation
+import PuenteDomain
 import PuenteFormats
-
-/// A file operation failed: what was attempted, on which path, and the system's reason.
-public struct FileError: Error, Sendable, CustomStringConvertible {
-    public let operation: String
-    public let path: String
-    public let message: String
-
-    public init(operation: String, path: String, message: String) {
-        self.operation = operation
-        self.path = path
-        self.message = message
-    }
-
-    /// An error from the current `errno`.
-    static func system(_ operation: String, _ path: String) -> FileError {
-        FileError(operation: operation, path: path, message: String(cString: strerror(errno)))
-    }
-
-    public var description: String { "could not \(operation) \(path): \(message)" }
-}
 
 /// The one way Puente makes a file appear in the Outbox: written under a temporary name in
 /// the same folder (`.NAME.tmp`, which watchers ignore), flushed to disk, then given its final
@@ -33,9 +14,9 @@ public enum AtomicFile {
     /// Flushes `url`'s contents to disk.
     public static func synchronize(_ url: URL) throws {
         let descriptor = open(url.path, O_RDONLY)
-        guard descriptor >= 0 else { throw FileError.system("open", url.path) }
+        guard descriptor >= 0 else { throw PuenteError.system("open", url.path) }
         defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else { throw FileError.system("flush", url.path) }
+        guard fsync(descriptor) == 0 else { throw PuenteError.system("flush", url.path) }
     }
 
     /// Gives the flushed `temporary` its `final` name. Fails, changing nothing, when `final`
@@ -56,17 +37,17 @@ public enum AtomicFile {
             let base = root.standardizedFileURL.pathComponents
             let components = folder.standardizedFileURL.pathComponents
             guard components.starts(with: base) else {
-                throw FileError(operation: "make the folder", path: folder.path, message: "it is not inside \(root.path)")
+                throw PuenteError.file(operation: "make the folder", path: folder.path, reason: "it is not inside \(root.path)")
             }
             var path = root.standardizedFileURL
             for component in components.dropFirst(base.count) {
                 path = path.appending(path: component)
-                if mkdir(path.path, 0o755) != 0, errno != EEXIST { throw FileError.system("make the folder", path.path) }
+                if mkdir(path.path, 0o755) != 0, errno != EEXIST { throw PuenteError.system("make the folder", path.path) }
                 var info = stat()
-                guard lstat(path.path, &info) == 0 else { throw FileError.system("look at", path.path) }
+                guard lstat(path.path, &info) == 0 else { throw PuenteError.system("look at", path.path) }
                 guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                    throw FileError(operation: "use the folder", path: path.path,
-                                    message: "it is \(UntrustedFile.nonRegularKind(atPath: path.path) ?? "a file"), not a folder")
+                    throw PuenteError.file(operation: "use the folder", path: path.path,
+                                    reason: "it is \(UntrustedFile.nonRegularKind(atPath: path.path) ?? "a file"), not a folder")
                 }
             }
             return
@@ -76,7 +57,7 @@ public enum AtomicFile {
         } catch {
             let reason = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
                 ?? error.localizedDescription
-            throw FileError(operation: "make the folder", path: folder.path, message: reason)
+            throw PuenteError.file(operation: "make the folder", path: folder.path, reason: reason)
         }
     }
 
@@ -84,9 +65,9 @@ public enum AtomicFile {
     /// at that name (a file left by a crash, a symbolic link) is removed first, and the file is
     /// created exclusively, so nothing is ever written through a link.
     static func createNew(_ url: URL) throws -> Int32 {
-        if unlink(url.path) != 0, errno != ENOENT { throw FileError.system("remove", url.path) }
+        if unlink(url.path) != 0, errno != ENOENT { throw PuenteError.system("remove", url.path) }
         let descriptor = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileError.system("create", url.path) }
+        guard descriptor >= 0 else { throw PuenteError.system("create", url.path) }
         return descriptor
     }
 
@@ -96,7 +77,7 @@ public enum AtomicFile {
         let descriptor = try createNew(url)
         defer { close(descriptor) }
         let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw FileError.system("write", url.path) }
+        guard written == data.count else { throw PuenteError.system("write", url.path) }
     }
 
     /// Moves a file within one file system (an Inbox file to `processed/DATE/`), never
@@ -110,7 +91,7 @@ public enum AtomicFile {
     /// is free, a plain `rename` (Puente holds the run lock, so nothing of its own races it).
     static func renameWithoutReplacing(_ source: URL, to target: URL, operation: String) throws {
         if link(source.path, target.path) == 0 {
-            guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
+            guard unlink(source.path) == 0 else { throw PuenteError.system("remove", source.path) }
             return
         }
         let code = errno
@@ -118,25 +99,25 @@ public enum AtomicFile {
             // Another file system (a file named on the command line): copy beside the target
             // under a temporary name, flush, give it its name, then remove the original.
             let temporary = temporaryURL(for: target)
-            if unlink(temporary.path) != 0, errno != ENOENT { throw FileError.system("remove", temporary.path) }
+            if unlink(temporary.path) != 0, errno != ENOENT { throw PuenteError.system("remove", temporary.path) }
             do {
                 try FileManager.default.copyItem(at: source, to: temporary)
             } catch {
-                throw FileError(operation: operation, path: target.path, message: "copying across file systems: \(error.localizedDescription)")
+                throw PuenteError.file(operation: operation, path: target.path, reason: "copying across file systems: \(error.localizedDescription)")
             }
             try synchronize(temporary)
             try renameWithoutReplacing(temporary, to: target, operation: operation)
-            guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
+            guard unlink(source.path) == 0 else { throw PuenteError.system("remove", source.path) }
             return
         }
         guard code == EPERM || code == EOPNOTSUPP || code == ENOTSUP || code == EMLINK || code == ENOSYS else {
             errno = code
-            throw FileError.system(operation, target.path)
+            throw PuenteError.system(operation, target.path)
         }
         var info = stat()
         guard lstat(target.path, &info) != 0, errno == ENOENT else {
-            throw FileError(operation: operation, path: target.path, message: "a file of that name is already there")
+            throw PuenteError.file(operation: operation, path: target.path, reason: "a file of that name is already there")
         }
-        guard rename(source.path, target.path) == 0 else { throw FileError.system(operation, target.path) }
+        guard rename(source.path, target.path) == 0 else { throw PuenteError.system(operation, target.path) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PuenteDomain
 import PuenteSecurity
 
 /// A file being written in large chunks while its SHA-256 (unless `hashing` is off) and size
@@ -42,10 +43,10 @@ final class HashingFileOutput {
     /// and returns its SHA-256.
     func close(synchronize: Bool) throws -> [UInt8] {
         try flushBuffer()
-        if synchronize, fsync(descriptor) != 0 { throw FileError.system("flush", url.path) }
+        if synchronize, fsync(descriptor) != 0 { throw PuenteError.system("flush", url.path) }
         let result = Foundation.close(descriptor)
         descriptor = -1
-        guard result == 0 else { throw FileError.system("close", url.path) }
+        guard result == 0 else { throw PuenteError.system("close", url.path) }
         return hasher.finalize()
     }
 
@@ -61,7 +62,7 @@ final class HashingFileOutput {
             let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw FileError.system("write", url.path)
+                throw PuenteError.system("write", url.path)
             }
             offset += written
         }

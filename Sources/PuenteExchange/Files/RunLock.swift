@@ -1,9 +1,11 @@
 import Foundation
+import PuenteDomain
 
-/// Another run holds the lock.
-public struct RunLockBusy: Error, Sendable, CustomStringConvertible {
-    public let path: String
-    public var description: String { "another puente run is using the store \(path): try later" }
+/// Another run holds the lock: code `busy`.
+enum RunLockBusy {
+    static func error(_ path: String) -> PuenteError {
+        PuenteError(.busy, "another puente run is using the store \(path): try later", path: path)
+    }
 }
 
 /// The run lock: one puente run at a time writes a store. It is a kernel `flock` on the store
@@ -27,12 +29,12 @@ public final class RunLock: @unchecked Sendable {
         let path = database.path
         guardLock.lock()
         defer { guardLock.unlock() }
-        guard !registry.held.contains(path) else { throw RunLockBusy(path: path) }
+        guard !registry.held.contains(path) else { throw RunLockBusy.error(path) }
         for _ in 0..<8 {
             guard let descriptor = try registry.descriptor(for: path, create: create) else { return nil }
             guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-                if errno == EWOULDBLOCK { throw RunLockBusy(path: path) }
-                throw FileError.system("lock", path)
+                if errno == EWOULDBLOCK { throw RunLockBusy.error(path) }
+                throw PuenteError.system("lock", path)
             }
             // The file may have been replaced (or deleted) while the lock was taken.
             if registry.isCurrent(descriptor, path: path) {
@@ -41,7 +43,7 @@ public final class RunLock: @unchecked Sendable {
             }
             flock(descriptor, LOCK_UN)
         }
-        throw FileError(operation: "lock", path: path, message: "the store file keeps being replaced")
+        throw PuenteError.file(operation: "lock", path: path, reason: "the store file keeps being replaced")
     }
 
     private init(path: String, descriptor: Int32) {
@@ -77,7 +79,7 @@ public final class RunLock: @unchecked Sendable {
             let descriptor = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0o644)
             guard descriptor >= 0 else {
                 if !create, errno == ENOENT { return nil }
-                throw FileError.system("open the store to lock it", path)
+                throw PuenteError.system("open the store to lock it", path)
             }
             descriptors[path] = descriptor
             return descriptor

@@ -144,7 +144,7 @@ public struct InboxScanner: Sendable {
             let code = errno
             let what = code == ENOENT ? "the Inbox folder does not exist (inbox.path; a share not mounted?)"
                 : String(cString: strerror(code))
-            throw FileError(operation: "list the Inbox", path: folder.path, message: what)
+            throw PuenteError.file(operation: "list the Inbox", path: folder.path, reason: what)
         }
         defer { closedir(directory) }
         var names: [EntryName] = []

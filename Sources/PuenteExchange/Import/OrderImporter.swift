@@ -131,7 +131,7 @@ public struct OrderImporter: Sendable {
             } catch let error as UntrustedFileError {
                 note(leftAlone(file, error), in: &report)
                 continue
-            } catch let error as FileError {
+            } catch let error as PuenteError where error.code == .io {
                 // The ack could not be written: nothing of the file was committed.
                 note(InboxEntryProblem(entry: file.lastPathComponent,
                                        problem: "could not be acknowledged (\(error)); left in the Inbox"), in: &report)
@@ -258,7 +258,7 @@ public struct OrderImporter: Sendable {
             switch (try Self.holds(source, sha256: file.sha256), try Self.holds(target, sha256: file.sha256)) {
             case (true?, true?):
                 // Crashed between the two halves of the move: the file is in place already.
-                guard unlink(source.path) == 0 else { throw FileError.system("remove", source.path) }
+                guard unlink(source.path) == 0 else { throw PuenteError.system("remove", source.path) }
             case (true?, let there):
                 if there == false {
                     // Something else took the name meanwhile: the file goes beside it.
@@ -285,7 +285,7 @@ public struct OrderImporter: Sendable {
                 let why = FileManager.default.fileExists(atPath: inbox.path)
                     ? "is no longer in the Inbox to be moved"
                     : "cannot be moved: the Inbox folder \(inbox.path) is not there (a share not mounted?)"
-                throw FileError(operation: "move \(file.name) to \(target.path)", path: source.path, message: why)
+                throw PuenteError.file(operation: "move \(file.name) to \(target.path)", path: source.path, reason: why)
             }
             // The done marker has served its purpose.
             // (unlink: a folder of that name is the site's, not a marker to remove).
@@ -300,7 +300,7 @@ public struct OrderImporter: Sendable {
         do {
             try finish(file)
             return nil
-        } catch let error as FileError {
+        } catch let error as PuenteError where error.code == .io {
             return InboxEntryProblem(entry: file.name,
                                      problem: "imported and acknowledged, but not finished: \(error.message); the next run retries")
         }
@@ -331,7 +331,7 @@ public struct OrderImporter: Sendable {
             switch error.problem {
             case .missing: return nil
             case .symbolicLink, .notRegular: return false
-            case .unreadable(let message): throw FileError(operation: "read", path: url.path, message: message)
+            case .unreadable(let message): throw PuenteError.file(operation: "read", path: url.path, reason: message)
             }
         }
     }
