@@ -8,7 +8,9 @@ import PackageDescription
 // - PuenteSecurity: SHA-256, HMAC and bcrypt password hashes (libxcrypt).
 // - PuenteStore: the back-office store (SQLite through GRDB), migrations, queries.
 // - PuenteExchange: configuration, master loading, Inbox/Outbox work; the library the CLI drives.
-// - puente: the command line, a thin shell over PuenteExchange.
+//   Each operation comes from a `PuenteSession`, which holds the run lock; the store owns its
+//   transactions (Exchange never sees SQL or GRDB).
+// - puente: the command line, a thin shell over PuenteExchange (it never sees the store).
 let package = Package(
     name: "Puente",
     platforms: [.macOS(.v15)],
@@ -46,7 +48,6 @@ let package = Package(
             name: "PuenteExchange",
             dependencies: [
                 "PuenteDomain", "PuenteFormats", "PuenteSecurity", "PuenteStore",
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]),

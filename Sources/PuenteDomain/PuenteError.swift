@@ -44,10 +44,10 @@ public struct PuenteError: Error, Sendable, CustomStringConvertible {
     /// A configuration key (`inbox.settle_seconds`).
     public var key: String?
     /// What the system or a library said.
-    public var cause: (any Error & Sendable)?
+    public var cause: (any Error)?
 
     public init(_ code: Code, _ message: String, path: String? = nil, line: Int? = nil, key: String? = nil,
-                cause: (any Error & Sendable)? = nil) {
+                cause: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.path = path

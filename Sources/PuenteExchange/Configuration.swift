@@ -68,7 +68,7 @@ public struct Configuration: Sendable {
 enum ConfigurationError {
     /// `location`: the key (`inbox.settle_seconds`), `line 4`, or `file`.
     static func make(file: String, location: String, message: String, line: Int? = nil,
-                     cause: (any Error & Sendable)? = nil) -> PuenteError {
+                     cause: (any Error)? = nil) -> PuenteError {
         PuenteError(.configuration, "\(file): \(location): \(message)", path: file, line: line,
                     key: line == nil && location != "file" ? location : nil, cause: cause)
     }

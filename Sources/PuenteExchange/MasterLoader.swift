@@ -78,7 +78,7 @@ enum MasterLoadError {
 
     static func unreadable(_ path: String, _ error: any Error) -> PuenteError {
         PuenteError(.io, "\(path): cannot be read (\(error.localizedDescription))", path: path,
-                    cause: error as? any Error & Sendable)
+                    cause: error)
     }
 }
 
@@ -89,14 +89,17 @@ public struct MasterLoader: Sendable {
     let fingerprint: PasswordFingerprint
     let timezone: TimeZone
     let logger: Logger
+    let clock: any PuenteClock
 
-    public init(store: BackOfficeStore, hasher: PasswordHasher, fingerprint: PasswordFingerprint,
-                timezone: TimeZone, logger: Logger) {
+    /// Made by `PuenteSession.masterLoader()`, which holds the run lock.
+    init(store: BackOfficeStore, hasher: PasswordHasher, fingerprint: PasswordFingerprint,
+         timezone: TimeZone, logger: Logger, clock: any PuenteClock = SystemClock()) {
         self.store = store
         self.hasher = hasher
         self.fingerprint = fingerprint
         self.timezone = timezone
         self.logger = logger
+        self.clock = clock
     }
 
     /// Loads the dumps named by `paths` (files, or folders of them) in dependency order.
@@ -205,7 +208,7 @@ public struct MasterLoader: Sendable {
                 try store.recordDump(LoadedDump(content: contentID, size: dump.size, encoding: dump.encoding.rawValue,
                                                 records: result.added + result.changed + result.unchanged,
                                                 clean: issues.isEmpty),
-                                     of: table.name, at: Timestamp.now(in: timezone))
+                                     of: table.name, at: Timestamp.string(clock.now, in: timezone))
             } else {
                 report.applied = try applyStatusChanges(&dump, file: name, issues: &issues)
             }
@@ -357,16 +360,17 @@ public struct MasterLoader: Sendable {
             }
             changes.append((record.line, number, status))
         }
-        let moment = Timestamp.now(in: timezone)
+        let moment = Timestamp.string(clock.now, in: timezone)
         var applied = 0
-        try store.database.write { db in
+        try store.writeTransaction { transaction in
             for change in changes {
                 switch try BackOfficeStore.changeStatus(of: change.number, to: change.status, at: moment,
-                                                        source: file, note: "", in: db) {
+                                                        source: file, note: "", in: transaction) {
                 case .success: applied += 1
                 case .failure(let refusal): issues.append(.init(file: file, line: change.line, message: refusal.description))
                 }
             }
+            return ((), .commit)
         }
         return applied
     }

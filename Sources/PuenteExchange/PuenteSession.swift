@@ -65,7 +65,7 @@ public struct PuenteSession: Sendable {
     public var isScratch: Bool { scratch != nil }
 
     public func packageExporter() -> PackageExporter {
-        PackageExporter(store: store, configuration: configuration, logger: logger)
+        PackageExporter(store: store, configuration: configuration, logger: logger, clock: clock)
     }
 
     public func orderImporter() -> OrderImporter {
@@ -80,7 +80,7 @@ public struct PuenteSession: Sendable {
     public func masterLoader() throws -> MasterLoader {
         MasterLoader(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
                      fingerprint: try PasswordFingerprint.keyFile(for: configuration.database),
-                     timezone: configuration.timezone, logger: logger)
+                     timezone: configuration.timezone, logger: logger, clock: clock)
     }
 }
 

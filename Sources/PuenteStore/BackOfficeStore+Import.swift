@@ -127,7 +127,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
 
     public func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money? {
         try published.read { db in
-            try BackOfficeStore.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment, in: db)
+            try BackOfficeStore.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment, in: StoreTransaction(db: db))
         }.map(Money.init(units:))
     }
 }
@@ -223,7 +223,8 @@ public final class OrderPoster {
 
     /// Posts the orders of the file recorded as `fileID` (named `file`); `moment`: when (ISO
     /// 8601), for `created` and the status history.
-    public init(db: Database, file: String, fileID: Int64, moment: String) throws {
+    public init(in transaction: StoreTransaction, file: String, fileID: Int64, moment: String) throws {
+        let db = transaction.db
         self.db = db
         self.file = file
         self.fileID = fileID
@@ -390,7 +391,8 @@ public final class OrderPoster {
 
 extension BackOfficeStore {
     /// Records a file as taken, with what is left to do after the commit.
-    public static func recordFile(_ file: ProcessedFile, in db: Database) throws -> Int64 {
+    public static func recordFile(_ file: ProcessedFile, in transaction: StoreTransaction) throws -> Int64 {
+        let db = transaction.db
         try db.execute(sql: """
             INSERT INTO processed_files(name, size, sha256, outcome, reason, processed, source_path, moved_to, ack_name, finished)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -400,8 +402,16 @@ extension BackOfficeStore {
     }
 
     /// Where a file taken goes once its transaction commits.
-    public static func setDestination(fileID: Int64, movedTo path: String, in db: Database) throws {
+    public static func setDestination(fileID: Int64, movedTo path: String, in transaction: StoreTransaction) throws {
+        let db = transaction.db
         try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [path, fileID])
+    }
+
+    /// Where a file taken goes, changed after its commit (its name taken meanwhile).
+    public func setDestination(fileID: Int64, movedTo path: String) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE processed_files SET moved_to = ? WHERE id = ?", arguments: [path, fileID])
+        }
     }
 
     /// Files whose work after the commit is not known to be done.

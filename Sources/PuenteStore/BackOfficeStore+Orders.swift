@@ -22,15 +22,16 @@ extension BackOfficeStore {
         of number: OrderNumber, to status: OrderStatus, at moment: String, source: String, note: String = ""
     ) throws -> Result<OrderStatus, StatusChangeRefusal> {
         try database.write { db in
-            try Self.changeStatus(of: number, to: status, at: moment, source: source, note: note, in: db)
+            try Self.changeStatus(of: number, to: status, at: moment, source: source, note: note, in: StoreTransaction(db: db))
         }
     }
 
     /// As `changeStatus(of:to:at:source:note:)`, inside a write already open.
     public static func changeStatus(
         of number: OrderNumber, to status: OrderStatus, at moment: String, source: String, note: String,
-        in db: Database
+        in transaction: StoreTransaction
     ) throws -> Result<OrderStatus, StatusChangeRefusal> {
+        let db = transaction.db
         guard let row = try Row.fetchOne(
             db, sql: "SELECT id, status FROM orders WHERE pos = ? AND number = ?",
             arguments: [number.pos, number.sequence])

@@ -64,7 +64,8 @@ extension BackOfficeStore {
     /// Materializes the current members of the membership-dependent sets once per export (each
     /// is read several times: for the package and for the site's new state). Call first, in
     /// the export's transaction.
-    public static func prepareExport(in db: Database) throws {
+    public static func prepareExport(in transaction: StoreTransaction) throws {
+        let db = transaction.db
         // Sellers and clients first: the pairs and the lists are derived from them.
         for set in [ExportSet.sellers, .clients, .sellerClients, .priceLists] {
             let extra = set == .clients ? ", seller TEXT, price_list TEXT NOT NULL" : ""
@@ -115,8 +116,9 @@ extension BackOfficeStore {
     // MARK: Packages
 
     /// The last package published to `pos`, if any.
-    public static func lastPackage(pos: Int, in db: Database) throws -> PackageRecord? {
-        try Row.fetchOne(db, sql: """
+    public static func lastPackage(pos: Int, in transaction: StoreTransaction) throws -> PackageRecord? {
+        let db = transaction.db
+        return try Row.fetchOne(db, sql: """
             SELECT id, pos, sequence, kind, base, created, file_name, change_seq FROM packages
             WHERE pos = ? ORDER BY sequence DESC LIMIT 1
             """, arguments: [pos]).map(PackageRecord.init(row:))
@@ -133,22 +135,25 @@ extension BackOfficeStore {
     }
 
     /// The price lists a site holds now (after its last package).
-    public static func sitePriceLists(pos: Int, in db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: """
+    public static func sitePriceLists(pos: Int, in transaction: StoreTransaction) throws -> [String] {
+        let db = transaction.db
+        return try String.fetchAll(db, sql: """
             SELECT key FROM site_records WHERE pos = ? AND kind = 'price_lists' ORDER BY key
             """, arguments: [pos])
     }
 
     /// The price lists the site should hold: those of the exported clients.
-    public static func currentPriceLists(in db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT key FROM temp.current_price_lists ORDER BY key")
+    public static func currentPriceLists(in transaction: StoreTransaction) throws -> [String] {
+        let db = transaction.db
+        return try String.fetchAll(db, sql: "SELECT key FROM temp.current_price_lists ORDER BY key")
     }
 
     /// Remembers a package in the same transaction that wrote it: its row, the lists the site
     /// holds after it, and the site's new state of the membership-dependent sets.
     public static func recordPackage(
-        _ package: PackageRecord, publishedUnix: Int64, priceLists: [String], in db: Database
+        _ package: PackageRecord, publishedUnix: Int64, priceLists: [String], in transaction: StoreTransaction
     ) throws -> Int64 {
+        let db = transaction.db
         try db.execute(sql: """
             INSERT INTO packages(pos, sequence, kind, base, created, file_name, change_seq, published_unix)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -182,7 +187,8 @@ extension BackOfficeStore {
     }
 
     /// Forgets what a site holds, before a full package replaces it.
-    public static func forgetSiteRecords(pos: Int, in db: Database) throws {
+    public static func forgetSiteRecords(pos: Int, in transaction: StoreTransaction) throws {
+        let db = transaction.db
         try db.execute(sql: "DELETE FROM site_records WHERE pos = ?", arguments: [pos])
     }
 
@@ -192,9 +198,10 @@ extension BackOfficeStore {
     /// what changed since the change sequence `since`, leavers included with `active` 0.
     /// `priceLists` says which lists' prices to send and how (see `PriceSelection`).
     public static func exportRows(
-        _ set: ExportSet, pos: Int, since: Int64?, priceLists: [PriceSelection] = [], in db: Database,
+        _ set: ExportSet, pos: Int, since: Int64?, priceLists: [PriceSelection] = [], in transaction: StoreTransaction,
         _ body: (ExportRow) throws -> Void
     ) throws {
+        let db = transaction.db
         switch set {
         case .clients, .sellers, .sellerClients, .priceLists:
             let members = currentMembers(set)!
@@ -283,13 +290,14 @@ extension BackOfficeStore {
     /// not (or no longer active) on it.
     public func publishedPrice(pos: Int, priceList: String, product: String, atUnix moment: Int64) throws -> Int64? {
         try database.read { db in
-            try Self.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment, in: db)
+            try Self.publishedPrice(pos: pos, priceList: priceList, product: product, atUnix: moment, in: StoreTransaction(db: db))
         }
     }
 
     /// As `publishedPrice(pos:priceList:product:atUnix:)`, on a connection of the caller's.
     public static func publishedPrice(pos: Int, priceList: String, product: String, atUnix moment: Int64,
-                                      in db: Database) throws -> Int64? {
+                                      in transaction: StoreTransaction) throws -> Int64? {
+        let db = transaction.db
         guard let package = try Row.fetchOne(db, sql: """
             SELECT id, change_seq FROM packages WHERE pos = ? AND published_unix <= ?
             ORDER BY sequence DESC LIMIT 1

@@ -69,11 +69,47 @@ public final class BackOfficeStore: Sendable {
     }
 }
 
+/// A write transaction of the store, open while an operation's work runs inside it: what the
+/// store's functions that write as part of a larger whole (an Inbox file, a package) are given.
+/// Only the store opens, commits and rolls back; the callers never see SQL or GRDB.
+public struct StoreTransaction {
+    let db: Database
+}
+
+/// How a unit of work inside a transaction ends.
+public enum TransactionEnd: Sendable {
+    case commit
+    case rollback
+}
+
+extension BackOfficeStore {
+    /// Runs `body` in one immediate write transaction (the write lock taken at once, so a
+    /// writer never fails midway on a busy store), committed or rolled back as `body` says;
+    /// an error rolls it back and is rethrown.
+    public func writeTransaction<T>(_ body: (StoreTransaction) throws -> (T, TransactionEnd)) throws -> T {
+        var result: T?
+        try database.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let (value, end) = try body(StoreTransaction(db: db))
+                result = value
+                return end == .commit ? .commit : .rollback
+            }
+        }
+        return result!
+    }
+
+    /// Runs `body` in a savepoint of `transaction`: its writes kept or undone as it says (an
+    /// error undoes them and is rethrown), the rest of the transaction untouched.
+    public func savepoint(in transaction: StoreTransaction, _ body: () throws -> TransactionEnd) throws {
+        try transaction.db.inSavepoint { try body() == .commit ? .commit : .rollback }
+    }
+}
+
 extension PuenteError {
     /// A store operation failed: `could not OPERATION (PATH): SQLite's message`, with SQLite's
     /// result code as the cause.
     static func store(_ operation: String, path: String = "", message: String, resultCode: Int32? = nil,
-                      cause: (any Error & Sendable)? = nil) -> PuenteError {
+                      cause: (any Error)? = nil) -> PuenteError {
         PuenteError(.store, path.isEmpty ? "could not \(operation): \(message)" : "could not \(operation) (\(path)): \(message)",
                     path: path.isEmpty ? nil : path, cause: cause ?? resultCode.map(SQLiteResultCode.init))
     }
@@ -100,12 +136,13 @@ extension BackOfficeStore {
 
     /// The last value handed out by the change counter.
     public func currentChangeSequence() throws -> Int64 {
-        try database.read { db in try Self.currentChangeSequence(in: db) }
+        try database.read { db in try Self.currentChangeSequence(in: StoreTransaction(db: db)) }
     }
 
     /// As `currentChangeSequence()`, inside a transaction already open.
-    public static func currentChangeSequence(in db: Database) throws -> Int64 {
-        try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE id = 1") ?? 0
+    public static func currentChangeSequence(in transaction: StoreTransaction) throws -> Int64 {
+        let db = transaction.db
+        return try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE id = 1") ?? 0
     }
 
     /// Sets this connection's page cache, in KiB (`pageCacheSize` is the usual one).
@@ -115,11 +152,12 @@ extension BackOfficeStore {
 
     /// Makes the configured sites known to the store (new ones added, names updated).
     public func registerSites(_ sites: [(pos: Int, name: String)]) throws {
-        try database.write { db in try Self.registerSites(sites, in: db) }
+        try database.write { db in try Self.registerSites(sites, in: StoreTransaction(db: db)) }
     }
 
     /// As `registerSites(_:)`, inside a write already open.
-    public static func registerSites(_ sites: [(pos: Int, name: String)], in db: Database) throws {
+    public static func registerSites(_ sites: [(pos: Int, name: String)], in transaction: StoreTransaction) throws {
+        let db = transaction.db
         for site in sites {
             try db.execute(
                 sql: """

@@ -151,8 +151,12 @@ import Testing
     @Test func linksPlantedInTheSharedFoldersAreNeverWrittenThrough() throws {
         let folder = try prepared()
         defer { folder.remove() }
-        let today = String(ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "America/Argentina/Buenos_Aires")!,
-                                                       formatOptions: [.withFullDate]))
+        // The binary names the folder after its own day: links go into today's and tomorrow's,
+        // so a run that crosses midnight is checked as well.
+        let days = [Date(), Date().addingTimeInterval(86_400)].map {
+            String(ISO8601DateFormatter.string(from: $0, timeZone: TimeZone(identifier: "America/Argentina/Buenos_Aires")!,
+                                               formatOptions: [.withFullDate]))
+        }
         try folder.write("victim.txt", "keep me\n")
         try FileManager.default.createDirectory(at: folder.url.appending(path: "elsewhere"), withIntermediateDirectories: true)
         // The site replaced Inbox/processed with a link, and planted links where Puente writes.
@@ -160,9 +164,11 @@ import Testing
         try FileManager.default.createDirectory(at: folder.url.appending(path: "Outbox/acks"), withIntermediateDirectories: true)
         #expect(symlink(folder.url.appending(path: "victim.txt").path,
                         folder.url.appending(path: "Outbox/acks/.good.xml.ack.xml.tmp").path) == 0)
-        try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox/rejected/\(today)"), withIntermediateDirectories: true)
-        #expect(symlink(folder.url.appending(path: "victim.txt").path,
-                        folder.url.appending(path: "Inbox/rejected/\(today)/bad.xml.reason.txt").path) == 0)
+        for day in days {
+            try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox/rejected/\(day)"), withIntermediateDirectories: true)
+            #expect(symlink(folder.url.appending(path: "victim.txt").path,
+                            folder.url.appending(path: "Inbox/rejected/\(day)/bad.xml.reason.txt").path) == 0)
+        }
         try folder.write("Inbox/good.xml", order)
         try folder.write("Inbox/bad.xml", "<?xml version=\"1.0\"?>\n<!DOCTYPE orders>\n<orders version=\"1\"/>\n")
 
@@ -171,7 +177,8 @@ import Testing
         #expect(try String(contentsOf: folder.url.appending(path: "victim.txt"), encoding: .utf8) == "keep me\n")
         #expect(entries(folder.url.appending(path: "elsewhere")).isEmpty, "nothing moved through the link")
         #expect(run.stdout.contains("good.xml: imported and acknowledged, but not finished"), "\(run.stdout)")
-        #expect(entries(folder.url.appending(path: "Inbox/rejected/\(today)")) == ["bad.xml", "bad.xml.reason.txt"])
+        let used = days.first { entries(folder.url.appending(path: "Inbox/rejected/\($0)")).contains("bad.xml") } ?? days[0]
+        #expect(entries(folder.url.appending(path: "Inbox/rejected/\(used)")) == ["bad.xml", "bad.xml.reason.txt"])
         #expect(try postedOrders(in: folder) == ["GOOD-1"])
         // The folder made right again, the next run finishes the move, and reads nothing twice.
         #expect(unlink(folder.url.appending(path: "Inbox/processed").path) == 0)

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 import Logging
-import PuenteExchange
+@testable import PuenteExchange
 import PuenteSecurity
 import PuenteStore
 import PuenteTestSupport

@@ -1,6 +1,5 @@
 import Foundation
 import PuenteDomain
-import GRDB
 import Logging
 import PuenteFormats
 import PuenteStore
@@ -45,14 +44,17 @@ public struct PackageExporter: Sendable {
     let store: BackOfficeStore
     let configuration: Configuration
     let logger: Logger
+    let clock: any PuenteClock
     /// Test-only: called at each `ExportStep`; throwing there simulates a crash at that point.
     let faultInjection: (@Sendable (ExportStep) throws -> Void)?
 
-    public init(store: BackOfficeStore, configuration: Configuration, logger: Logger,
-                faultInjection: (@Sendable (ExportStep) throws -> Void)? = nil) {
+    /// Made by `PuenteSession.packageExporter()`, which holds the run lock (tests make their own).
+    init(store: BackOfficeStore, configuration: Configuration, logger: Logger, clock: any PuenteClock = SystemClock(),
+         faultInjection: (@Sendable (ExportStep) throws -> Void)? = nil) {
         self.store = store
         self.configuration = configuration
         self.logger = logger
+        self.clock = clock
         self.faultInjection = faultInjection
     }
 
@@ -77,66 +79,64 @@ public struct PackageExporter: Sendable {
         let staging = folder.appending(path: ".puente-staging")
         var summary = PackageSummary(pos: pos)
         var toPublish: (temporary: URL, final: URL)?
-        try store.database.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let last = try BackOfficeStore.lastPackage(pos: pos, in: db)
-                if let last { summary.completed = try finishInterrupted(last, in: folder) }
-                try removeLeftovers(in: folder, keeping: last)
+        try store.writeTransaction { transaction in
+            let last = try BackOfficeStore.lastPackage(pos: pos, in: transaction)
+            if let last { summary.completed = try finishInterrupted(last, in: folder) }
+            try removeLeftovers(in: folder, keeping: last)
 
-                let covered = try BackOfficeStore.currentChangeSequence(in: db)
-                let base = full ? nil : last
-                if let base, base.changeSequence == covered { return .rollback }
+            let covered = try BackOfficeStore.currentChangeSequence(in: transaction)
+            let base = full ? nil : last
+            if let base, base.changeSequence == covered { return ((), .rollback) }
 
-                let sequence = (last?.sequence ?? 0) + 1
-                let kind = base == nil ? "full" : "delta"
-                let fileName = "puente-\(pos)-\(Self.sixDigits(sequence))-\(kind).zip"
-                let moment = Date()
-                let package = PackageRecord(
-                    pos: pos, sequence: sequence, kind: kind, base: base?.sequence,
-                    created: Timestamp.string(moment, in: configuration.timezone), fileName: fileName,
-                    changeSequence: covered)
+            let sequence = (last?.sequence ?? 0) + 1
+            let kind = base == nil ? "full" : "delta"
+            let fileName = "puente-\(pos)-\(Self.sixDigits(sequence))-\(kind).zip"
+            let moment = clock.now
+            let package = PackageRecord(
+                pos: pos, sequence: sequence, kind: kind, base: base?.sequence,
+                created: Timestamp.string(moment, in: configuration.timezone), fileName: fileName,
+                changeSequence: covered)
 
-                try? FileManager.default.removeItem(at: staging)
-                try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-                defer { try? FileManager.default.removeItem(at: staging) }
+            try? FileManager.default.removeItem(at: staging)
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: staging) }
 
-                try BackOfficeStore.prepareExport(in: db)
-                let lists = try BackOfficeStore.currentPriceLists(in: db)
-                let selections = try priceSelections(pos: pos, now: lists, since: base?.changeSequence, in: db)
-                var staged: [PackageEntryResult] = []
-                for file in PackageFile.all {
-                    let writer = try RecordFileWriter(file: file, folder: staging)
-                    try BackOfficeStore.exportRows(file.recordSet, pos: pos, since: base?.changeSequence,
-                                                   priceLists: selections, in: db) { row in
-                        try writer.write(row)
-                    }
-                    summary.records[file.name] = writer.records
-                    staged += try writer.finish()
-                    logger.debug("export: \(file.name) written at \(Self.elapsed(since: moment))")
+            try BackOfficeStore.prepareExport(in: transaction)
+            let lists = try BackOfficeStore.currentPriceLists(in: transaction)
+            let selections = try priceSelections(pos: pos, now: lists, since: base?.changeSequence, in: transaction)
+            var staged: [PackageEntryResult] = []
+            for file in PackageFile.all {
+                let writer = try RecordFileWriter(file: file, folder: staging)
+                try BackOfficeStore.exportRows(file.recordSet, pos: pos, since: base?.changeSequence,
+                                               priceLists: selections, in: transaction) { row in
+                    try writer.write(row)
                 }
-                if base != nil, summary.records.values.allSatisfy({ $0 == 0 }) {
-                    summary.records = [:]
-                    return .rollback
-                }
-
-                let final = folder.appending(path: fileName)
-                let temporary = AtomicFile.temporaryURL(for: final)
-                let manifest = try writeManifest(package, files: staged, in: staging)
-                try writeZip(at: temporary, entries: [manifest] + staged, modified: moment)
-                logger.debug("export: package assembled at \(Self.elapsed(since: moment))")
-                try faultInjection?(.packageWritten)
-
-                if base == nil { try BackOfficeStore.forgetSiteRecords(pos: pos, in: db) }
-                _ = try BackOfficeStore.recordPackage(
-                    package, publishedUnix: Int64(moment.timeIntervalSince1970), priceLists: lists, in: db)
-                summary.package = "\(pos)/\(fileName)"
-                summary.sequence = sequence
-                summary.kind = kind
-                summary.base = base?.sequence
-                toPublish = (temporary, final)
-                logger.debug("export: package recorded at \(Self.elapsed(since: moment))")
-                return .commit
+                summary.records[file.name] = writer.records
+                staged += try writer.finish()
+                logger.debug("export: \(file.name) written at \(elapsed(since: moment))")
             }
+            if base != nil, summary.records.values.allSatisfy({ $0 == 0 }) {
+                summary.records = [:]
+                return ((), .rollback)
+            }
+
+            let final = folder.appending(path: fileName)
+            let temporary = AtomicFile.temporaryURL(for: final)
+            let manifest = try writeManifest(package, files: staged, in: staging)
+            try writeZip(at: temporary, entries: [manifest] + staged, modified: moment)
+            logger.debug("export: package assembled at \(elapsed(since: moment))")
+            try faultInjection?(.packageWritten)
+
+            if base == nil { try BackOfficeStore.forgetSiteRecords(pos: pos, in: transaction) }
+            _ = try BackOfficeStore.recordPackage(
+                package, publishedUnix: Int64(moment.timeIntervalSince1970), priceLists: lists, in: transaction)
+            summary.package = "\(pos)/\(fileName)"
+            summary.sequence = sequence
+            summary.kind = kind
+            summary.base = base?.sequence
+            toPublish = (temporary, final)
+            logger.debug("export: package recorded at \(elapsed(since: moment))")
+            return ((), .commit)
         }
         if let toPublish {
             try faultInjection?(.recorded)
@@ -148,9 +148,9 @@ public struct PackageExporter: Sendable {
 
     /// Which prices each list contributes: all of a list the site lacks, the changes of a list
     /// it keeps, and a withdrawal of every price of a list it no longer needs.
-    private func priceSelections(pos: Int, now: [String], since: Int64?, in db: Database) throws -> [PriceSelection] {
+    private func priceSelections(pos: Int, now: [String], since: Int64?, in transaction: StoreTransaction) throws -> [PriceSelection] {
         guard let since else { return now.map { .all($0) } }
-        let before = Set(try BackOfficeStore.sitePriceLists(pos: pos, in: db))
+        let before = Set(try BackOfficeStore.sitePriceLists(pos: pos, in: transaction))
         let current = Set(now)
         return before.union(current).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { list in
             switch (before.contains(list), current.contains(list)) {
@@ -206,8 +206,8 @@ public struct PackageExporter: Sendable {
         return try entry.finish(records: files.count)
     }
 
-    private static func elapsed(since start: Date) -> String {
-        "\(Int(Date().timeIntervalSince(start) * 1000)) ms"
+    private func elapsed(since start: Date) -> String {
+        "\(Int(clock.now.timeIntervalSince(start) * 1000)) ms"
     }
 
     private static func sixDigits(_ number: Int) -> String { number.zeroPadded(6) }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Logging
 import PuenteDomain
 import PuenteFormats
@@ -95,22 +94,20 @@ public struct OrderImporter: Sendable {
         if dryRun {
             // One transaction for all the files, rolled back at the end: each file sees what
             // the files before it would have posted, as in the real run.
-            try store.database.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    // Sites new in the configuration, as the real run would register them.
-                    try BackOfficeStore.registerSites(configuration.sites.map { ($0.pos, $0.name) }, in: db)
-                    // What this run gave out is not committed: the ledger goes from file to file.
-                    var ledger = ImportLedger()
-                    for file in ready {
-                        do {
-                            report.files.append(try importFile(file, validator: validator, committed: committed, ledger: &ledger,
-                                                               dryRun: true, in: db, progress: progress))
-                        } catch let error as UntrustedFileError {
-                            note(leftAlone(file, error), in: &report)
-                        }
+            try store.writeTransaction { transaction in
+                // Sites new in the configuration, as the real run would register them.
+                try BackOfficeStore.registerSites(configuration.sites.map { ($0.pos, $0.name) }, in: transaction)
+                // What this run gave out is not committed: the ledger goes from file to file.
+                var ledger = ImportLedger()
+                for file in ready {
+                    do {
+                        report.files.append(try importFile(file, validator: validator, committed: committed, ledger: &ledger,
+                                                           dryRun: true, in: transaction, progress: progress))
+                    } catch let error as UntrustedFileError {
+                        note(leftAlone(file, error), in: &report)
                     }
-                    return .rollback
                 }
+                return ((), .rollback)
             }
             return
         }
@@ -118,15 +115,13 @@ public struct OrderImporter: Sendable {
         for file in ready {
             var fileReport: FileImportReport?
             do {
-                try store.database.writeWithoutTransaction { db in
-                    try db.inTransaction(.immediate) {
-                        // Committed file by file: what earlier files posted is in `committed`.
-                        var ledger = ImportLedger()
-                        fileReport = try importFile(file, validator: validator, committed: committed, ledger: &ledger,
-                                                    dryRun: false, in: db, progress: progress)
-                        try faultInjection?(.beforeCommit)
-                        return .commit
-                    }
+                fileReport = try store.writeTransaction { transaction in
+                    // Committed file by file: what earlier files posted is in `committed`.
+                    var ledger = ImportLedger()
+                    let fileReport = try importFile(file, validator: validator, committed: committed, ledger: &ledger,
+                                                    dryRun: false, in: transaction, progress: progress)
+                    try faultInjection?(.beforeCommit)
+                    return (fileReport, .commit)
                 }
             } catch let error as UntrustedFileError {
                 note(leftAlone(file, error), in: &report)
@@ -172,7 +167,8 @@ public struct OrderImporter: Sendable {
     /// own, undone if the file turns out unreadable, which is then recorded as rejected), and
     /// records what is left to do after the commit.
     private func importFile(_ url: URL, validator: OrderValidator, committed: CommittedOrders, ledger: inout ImportLedger,
-                            dryRun: Bool, in db: Database, progress: (@Sendable (ImportProgress) -> Void)?) throws -> FileImportReport {
+                            dryRun: Bool, in transaction: StoreTransaction,
+                            progress: (@Sendable (ImportProgress) -> Void)?) throws -> FileImportReport {
         let name = url.lastPathComponent
         let source = try UntrustedFile(path: url.path)
         let size = source.size
@@ -184,12 +180,12 @@ public struct OrderImporter: Sendable {
         var fileError: OrderFileError?
         let ackPath = dryRun ? nil : try freeAckPath(for: name)
 
-        try db.inSavepoint {
+        try store.savepoint(in: transaction) {
             let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
             let fileID = try BackOfficeStore.recordFile(ProcessedFile(
                 id: 0, name: name, size: size, sha256: sha256, outcome: .processed, reason: nil, processed: processed,
-                sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: db)
-            let poster = try OrderPoster(db: db, file: name, fileID: fileID, moment: processed)
+                sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: transaction)
+            let poster = try OrderPoster(in: transaction, file: name, fileID: fileID, moment: processed)
             do {
                 let checking = CheckedFile(file: source, name: name, maxBytes: configuration.inbox.maxFileMB << 20,
                                            validator: validator, committed: committed, ledger: ledger, ack: ack,
@@ -213,7 +209,7 @@ public struct OrderImporter: Sendable {
             }
             try poster.finish()
             let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
-            try BackOfficeStore.setDestination(fileID: fileID, movedTo: movedTo.path, in: db)
+            try BackOfficeStore.setDestination(fileID: fileID, movedTo: movedTo.path, in: transaction)
             report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
             report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
             return .commit
@@ -229,7 +225,7 @@ public struct OrderImporter: Sendable {
             _ = try BackOfficeStore.recordFile(ProcessedFile(
                 id: 0, name: name, size: size, sha256: sha256, outcome: .rejected, reason: fileError.description,
                 processed: processed, sourcePath: url.path, movedTo: movedTo.path, ackPath: ackPath?.path ?? "",
-                finished: false), in: db)
+                finished: false), in: transaction)
             report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
             report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
         }
@@ -263,9 +259,7 @@ public struct OrderImporter: Sendable {
                 if there == false {
                     // Something else took the name meanwhile: the file goes beside it.
                     target = Self.destination(for: source, in: target.deletingLastPathComponent())
-                    try store.database.write { db in
-                        try BackOfficeStore.setDestination(fileID: file.id, movedTo: target.path, in: db)
-                    }
+                    try store.setDestination(fileID: file.id, movedTo: target.path)
                 }
                 try AtomicFile.makeFolder(target.deletingLastPathComponent(), under: configuration.inbox.path)
                 if file.outcome == .rejected {
