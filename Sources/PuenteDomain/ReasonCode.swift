@@ -1,6 +1,6 @@
 /// Why an order, or a whole file, did not simply go through. The raw values are the contract's
 /// codes and never change.
-public enum ReasonCode: String, CaseIterable, Sendable, Codable, Comparable {
+public enum ReasonCode: String, CaseIterable, Sendable, Codable, CodingKeyRepresentable, Comparable {
     // An order's reasons.
     case unknownPOS = "unknown-pos"
     case unknownClient = "unknown-client"
@@ -34,7 +34,7 @@ public enum ReasonCode: String, CaseIterable, Sendable, Codable, Comparable {
 }
 
 /// What happened to an order.
-public enum OrderOutcome: String, Sendable, Codable, CaseIterable {
+public enum OrderOutcome: String, Sendable, Codable, CodingKeyRepresentable, CaseIterable {
     /// Posted as `pending`.
     case accepted
     /// Posted as `held`, waiting for a person.

@@ -80,8 +80,8 @@ enum ImportSummary {
     struct JSON: Encodable {
         let dryRun: Bool
         let files: [FileImportReport]
-        let outcomes: [String: Int]
-        let reasons: [String: Int]
+        let outcomes: [OrderOutcome: Int]
+        let reasons: [ReasonCode: Int]
         let problems: [InboxEntryProblem]
         let needsAttention: Bool
 
@@ -95,7 +95,6 @@ enum ImportSummary {
         }
     }
 
-    static let outcomeOrder = ["accepted", "held", "rejected", "duplicate"]
 
     /// `orders.xml: 42% read, 41,000 orders, 12,500 orders/s, about 5 s left`.
     static func progressLine(_ state: ImportProgress) -> String {
@@ -110,8 +109,8 @@ enum ImportSummary {
         return line
     }
 
-    static func counts(_ outcomes: [String: Int]) -> String {
-        outcomeOrder.map { "\(outcomes[$0] ?? 0) \($0)" }.joined(separator: ", ")
+    static func counts(_ outcomes: [OrderOutcome: Int]) -> String {
+        OrderOutcome.allCases.map { "\(outcomes[$0] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
     }
 
     static func text(_ report: ImportReport) -> String {
@@ -142,7 +141,7 @@ enum ImportSummary {
             total += "; orders: \(counts(report.outcomes))"
             lines.append(total)
             if !report.reasons.isEmpty {
-                lines.append("Reasons: " + report.reasons.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                lines.append("Reasons: " + report.reasons.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
                     .joined(separator: ", "))
             }
         }

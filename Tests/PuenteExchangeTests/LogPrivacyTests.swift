@@ -74,8 +74,8 @@ final class LogRecorder: Sendable {
 
             """)
         let report = try session.orderImporter().run()
-        #expect(report.files.first?.outcomes["accepted"] == 1, "the import did its work")
-        #expect(report.files.first?.outcomes["rejected"] == 1)
+        #expect(report.files.first?.outcomes[.accepted] == 1, "the import did its work")
+        #expect(report.files.first?.outcomes[.rejected] == 1)
 
         let lines = recorder.all
         #expect(lines.contains { $0.contains("loaded master dump") }, "the load logged")

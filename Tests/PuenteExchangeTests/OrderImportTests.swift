@@ -80,9 +80,9 @@ struct ImportFixture {
         #expect(report.files.map(\.file) == ["pedido-con-doctype.xml", "pedidos-2026-11-28-manana.xml", "pedidos-2026-11-28-tarde.csv"])
         #expect(report.files[0].outcome == .rejected && report.files[0].reason == .doctypeNotAllowed)
         let morning = report.files[1]
-        #expect(morning.outcomes == ["accepted": 1, "held": 2, "rejected": 5])
+        #expect(morning.outcomes == [.accepted: 1, .held: 2, .rejected: 5])
         let afternoon = report.files[2]
-        #expect(afternoon.outcomes == ["accepted": 2, "rejected": 3, "duplicate": 1])
+        #expect(afternoon.outcomes == [.accepted: 2, .rejected: 3, .duplicate: 1])
         #expect(report.needsAttention)
         #expect(try fixture.orders() == [
             "9900-1 W-10045 pending", "9900-2 W-10046 held", "9900-3 W-10050 held",
@@ -124,7 +124,7 @@ struct ImportFixture {
         try fixture.importer().run()
         try fixture.drop(sample: "pedidos-2026-11-28-manana.xml")
         let again = try fixture.importer().run()
-        #expect(again.files[0].outcomes == ["duplicate": 3, "rejected": 5])
+        #expect(again.files[0].outcomes == [.duplicate: 3, .rejected: 5])
         #expect(try fixture.orders().count == 3)
         // The second file of the same name gets its own ack and its own place.
         #expect(fixture.files(fixture.outbox.appending(path: "acks")) == [
@@ -163,7 +163,7 @@ struct ImportFixture {
             + order("NEW", "7000", "2020-01-01T10:00:00-03:00")
             + "</orders>")
         let report = try fixture.importer().run()
-        #expect(report.files[0].outcomes == ["accepted": 2, "held": 1])
+        #expect(report.files[0].outcomes == [.accepted: 2, .held: 1])
         #expect(try fixture.orders() == ["9900-1 OLD-AFTER-PACKAGE pending", "9900-2 OLD-BEFORE-PACKAGE held", "9900-3 NEW pending"])
     }
 
@@ -176,7 +176,7 @@ struct ImportFixture {
         try fixture.drop(sample: "pedidos-2026-11-28-manana.xml")
         let report = try OrderImporter(store: fixture.store, configuration: configuration, logger: fixture.base.session.logger,
                                    clock: ImportFixture.clock).run()
-        #expect(report.files[0].outcomes == ["accepted": 1, "held": 1, "rejected": 6])
+        #expect(report.files[0].outcomes == [.accepted: 1, .held: 1, .rejected: 6])
     }
 
     // MARK: Exactly once
@@ -232,8 +232,8 @@ struct ImportFixture {
         let dry = try fixture.importer().run(dryRun: true)
         #expect(dry.dryRun)
         #expect(dry.files.map(\.outcome) == [.rejected, .processed, .processed])
-        #expect(dry.files[1].outcomes == ["accepted": 1, "held": 2, "rejected": 5])
-        #expect(dry.files[2].outcomes == ["accepted": 2, "rejected": 3, "duplicate": 1], "sees its own file's orders")
+        #expect(dry.files[1].outcomes == [.accepted: 1, .held: 2, .rejected: 5])
+        #expect(dry.files[2].outcomes == [.accepted: 2, .rejected: 3, .duplicate: 1], "sees its own file's orders")
         #expect(try snapshot() == before)
         // The real run does what the dry run said.
         let real = try fixture.importer().run()

@@ -47,10 +47,10 @@ public struct FileImportReport: Codable, Sendable, Equatable {
     public var reason: ReasonCode?
     public var message: String?
     public var orders = 0
-    /// Orders per outcome (`accepted`, `held`, `rejected`, `duplicate`).
-    public var outcomes: [String: Int] = [:]
+    /// Orders per outcome (in JSON an object: `accepted`, `held`, `rejected`, `duplicate`).
+    public var outcomes: [OrderOutcome: Int] = [:]
     /// Reasons given, per code, over all orders of the file.
-    public var reasons: [String: Int] = [:]
+    public var reasons: [ReasonCode: Int] = [:]
     /// The held and rejected orders, one line each (the first 100; the ack has them all).
     public var attention: [String] = []
     public var attentionNotShown = 0
@@ -67,8 +67,8 @@ public struct FileImportReport: Codable, Sendable, Equatable {
 
     mutating func count(_ order: CheckedOrder, line: String?) {
         orders += 1
-        outcomes[order.outcome.rawValue, default: 0] += 1
-        for reason in order.reasons { reasons[reason.code.rawValue, default: 0] += 1 }
+        outcomes[order.outcome, default: 0] += 1
+        for reason in order.reasons { reasons[reason.code, default: 0] += 1 }
         if let line {
             if attention.count < Self.attentionShown { attention.append(line) } else { attentionNotShown += 1 }
         }
@@ -76,7 +76,7 @@ public struct FileImportReport: Codable, Sendable, Equatable {
 
     /// Held or rejected orders, or the file itself rejected.
     public var needsAttention: Bool {
-        outcome == .rejected || (outcomes["held"] ?? 0) > 0 || (outcomes["rejected"] ?? 0) > 0
+        outcome == .rejected || (outcomes[.held] ?? 0) > 0 || (outcomes[.rejected] ?? 0) > 0
     }
 }
 
@@ -93,14 +93,14 @@ public struct ImportReport: Codable, Sendable, Equatable {
     public var needsAttention: Bool { files.contains(where: \.needsAttention) || !problems.isEmpty }
 
     /// Orders per outcome over all files.
-    public var outcomes: [String: Int] {
+    public var outcomes: [OrderOutcome: Int] {
         files.reduce(into: [:]) { total, file in
             for (key, value) in file.outcomes { total[key, default: 0] += value }
         }
     }
 
     /// Reasons per code over all files.
-    public var reasons: [String: Int] {
+    public var reasons: [ReasonCode: Int] {
         files.reduce(into: [:]) { total, file in
             for (key, value) in file.reasons { total[key, default: 0] += value }
         }

@@ -137,8 +137,8 @@ public struct OrderImporter: Sendable {
             // One line per file for the job's log: names and counts, never an order's values.
             logger.info("import: \(fileReport.file): \(fileReport.outcome.rawValue)", metadata: [
                 "orders": "\(fileReport.orders)",
-                "accepted": "\(fileReport.outcomes["accepted"] ?? 0)", "held": "\(fileReport.outcomes["held"] ?? 0)",
-                "rejected": "\(fileReport.outcomes["rejected"] ?? 0)", "duplicate": "\(fileReport.outcomes["duplicate"] ?? 0)",
+                "accepted": "\(fileReport.outcomes[.accepted] ?? 0)", "held": "\(fileReport.outcomes[.held] ?? 0)",
+                "rejected": "\(fileReport.outcomes[.rejected] ?? 0)", "duplicate": "\(fileReport.outcomes[.duplicate] ?? 0)",
             ])
             for unfinished in try store.unfinishedFiles() where unfinished.sourcePath == file.path {
                 if let problem = try finishOrReport(unfinished) {
