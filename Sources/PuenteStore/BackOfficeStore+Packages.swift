@@ -257,7 +257,7 @@ extension BackOfficeStore {
             }
         case .orderStatus:
             try stream(db, sql: """
-                SELECT o.web_id, printf('%04d-%08d', o.pos, o.number), o.status,
+                SELECT o.web_id, o.pos * 100000000 + o.number, o.status,
                        ifnull((SELECT changed FROM order_status_history h WHERE h.order_id = o.id
                                ORDER BY h.id DESC LIMIT 1), o.created)
                 FROM orders o WHERE o.pos = ?1 AND o.change_seq > ?2 ORDER BY o.number

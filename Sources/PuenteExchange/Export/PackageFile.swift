@@ -10,6 +10,8 @@ struct PackageFile: Sendable {
         case rate
         /// `true` / `false`.
         case flag
+        /// `PPPP-NNNNNNNN` from `pos × 100000000 + number` (one column): `OrderNumber`'s text.
+        case orderNumber
     }
 
     let recordSet: ExportSet
@@ -34,6 +36,6 @@ struct PackageFile: Sendable {
         PackageFile(recordSet: .prices, element: "price", fields: [
             ("price_list", .text), ("product", .text), ("price", .money), ("active", .flag)]),
         PackageFile(recordSet: .orderStatus, element: "status", fields: [
-            ("order", .text), ("number", .text), ("status", .text), ("changed", .text)]),
+            ("order", .text), ("number", .orderNumber), ("status", .text), ("changed", .text)]),
     ]
 }

@@ -57,6 +57,12 @@ final class RecordFileWriter {
                 value = formatted(row.integer(column), scale: Percentage.scale)
             case .flag:
                 value = row.integer(column) == 0 ? Self.falseText : Self.trueText
+            case .orderNumber:
+                let packed = Int(row.integer(column))
+                let text = Array(OrderNumber(pos: packed / 100_000_000, sequence: packed % 100_000_000).description.utf8)
+                text.withUnsafeBufferPointer { scratch.initialize(from: $0.baseAddress!, count: text.count) }
+                scratch[text.count] = 0
+                value = UnsafeBufferPointer(start: scratch, count: text.count)
             }
             do {
                 try xml.attribute(attributeNames[index], value.baseAddress!)
