@@ -70,6 +70,37 @@ struct ImportFixture {
     /// The day of `ImportFixture.clock`, whatever day the tests run on.
     static let today = "2026-11-28"
 
+    /// An order sent twice in one file, far apart (batches of orders between), is found by the
+    /// checker through the poster: the same content a duplicate with the first one's number,
+    /// another content a conflicting duplicate; in a dry run across files as well.
+    @Test func anOrderRepeatedInTheSameFileIsADuplicate() throws {
+        let fixture = try ImportFixture()
+        defer { fixture.remove() }
+        var rows = ["order,pos,date,client,seller,product,quantity,price,note"]
+        func row(_ id: String, quantity: String = "2") -> String {
+            "\(id),9900,2026-11-28T10:15:00-03:00,C0001,,P00001,\(quantity),6732.49,"
+        }
+        rows.append(row("DUP-1"))
+        rows.append(row("DUP-2"))
+        for index in 0..<600 { rows.append(row("FILL-\(index)")) }
+        rows.append(row("DUP-1", quantity: "2.000"))
+        rows.append(row("DUP-2", quantity: "3"))
+        rows.append(row("DUP-1"))
+        try fixture.drop("mismo-archivo.csv", rows.joined(separator: "\n") + "\n")
+
+        let dry = try fixture.importer().run(dryRun: true)
+        let report = try fixture.importer().run()
+        for run in [dry, report] {
+            #expect(run.files[0].outcomes == [.accepted: 602, .duplicate: 2, .rejected: 1])
+            #expect(run.files[0].reasons == [.conflictingDuplicate: 1])
+        }
+        let ack = try String(contentsOf: fixture.outbox.appending(path: "acks/mismo-archivo.csv.ack.xml"), encoding: .utf8)
+        let dup1 = ack.components(separatedBy: "\n").filter { $0.contains("id=\"DUP-1\"") }
+        #expect(dup1.count == 3)
+        #expect(dup1.allSatisfy { $0.contains("number=\"9900-00000001\"") }, "\(dup1)")
+        #expect(try fixture.orders().count == 602)
+    }
+
     @Test func theSamplesGiveEveryOutcomeTheirREADMEPromises() throws {
         let fixture = try ImportFixture()
         defer { fixture.remove() }
