@@ -18,14 +18,9 @@ struct MasterDump {
     /// For each of `kind.columns`, its position in the file's rows (nil when absent).
     private let positions: [Int?]
 
-    /// A dump that cannot be read at all.
-    struct FileError: Error {
-        let line: Int
-        let message: String
-    }
-
-    /// Opens the dump (streamed: a million prices never sit in memory as text).
-    init(url: URL, kind: MasterKind) throws {
+    /// Opens the dump (streamed: a million prices never sit in memory as text). A dump that
+    /// cannot be read at all throws a `CSVFileError` naming its line.
+    init(url: URL, kind: MasterKind) throws(CSVFileError) {
         self.url = url
         self.kind = kind
         do {
@@ -36,16 +31,18 @@ struct MasterDump {
             // Pieces of 1 MiB: a load keeps its memory small (an import, 4 MiB pieces).
             csv = try CSVFile(file, pieceSize: 1 << 20)
         } catch let error as UntrustedFileError {
-            throw FileError(line: 1, message: error.reason + "; nothing of this file was loaded")
+            throw CSVFileError(.unreadable, line: 1, error.reason + "; nothing of this file was loaded")
         } catch let error as CSVFileError {
             let empty = error.kind == .malformed && error.message.hasPrefix("the file is empty")
-            throw FileError(line: error.line, message: empty ? "\(error.message) (\(kind.columns.joined(separator: ",")))" : error.message)
+            throw CSVFileError(error.kind, line: error.line, empty ? "\(error.message) (\(kind.columns.joined(separator: ",")))" : error.message)
+        } catch {
+            throw CSVFileError(.unreadable, line: 1, "\(error); nothing of this file was loaded")
         }
         decimalSeparator = csv.delimiter == UInt8(ascii: ";") ? "," : "."
         positions = csv.positions(of: kind.columns)
         let missing = zip(kind.columns, positions).filter { $0.1 == nil && !kind.optionalColumns.contains($0.0) }.map(\.0)
         guard missing.isEmpty else {
-            throw FileError(line: csv.headerLine, message: "the header lacks \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (expected \(kind.columns.joined(separator: ",")))")
+            throw CSVFileError(.malformed, line: csv.headerLine, "the header lacks \(missing.map { "\"\($0)\"" }.joined(separator: ", ")) (expected \(kind.columns.joined(separator: ",")))")
         }
     }
 

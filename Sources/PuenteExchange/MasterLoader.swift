@@ -155,12 +155,10 @@ public struct MasterLoader: Sendable {
         var dump: MasterDump
         do {
             dump = try MasterDump(url: url, kind: kind)
-        } catch let error as MasterDump.FileError {
+        } catch {
             report.fileRejected = true
             report.errors = [.init(file: name, line: error.line, message: error.message)]
             return report
-        } catch {
-            throw MasterLoadError.unreadable(url.path, error)
         }
         report.encoding = dump.encoding.rawValue
         var issues: [MasterFileReport.Issue] = []

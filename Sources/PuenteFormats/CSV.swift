@@ -1,17 +1,3 @@
-/// A CSV file that breaks RFC 4180 in a way no reader should guess around.
-public struct CSVError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// 1-based physical line where the problem is.
-    public let line: Int
-    public let message: String
-
-    public init(line: Int, message: String) {
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String { "line \(line): \(message)" }
-}
-
 /// One record of a CSV file: its fields and the physical line it starts on (header = line 1).
 public struct CSVRecord: Sendable {
     public var line: Int = 0
@@ -78,13 +64,13 @@ public struct CSVReader {
     }
 
     /// Reads the next record into `record`; false at the end of the text.
-    public mutating func readRecord(into record: inout CSVRecord) throws(CSVError) -> Bool {
+    public mutating func readRecord(into record: inout CSVRecord) throws(CSVFileError) -> Bool {
         record.fields.removeAll(keepingCapacity: true)
         let quote = UInt8(ascii: "\"")
         let newline: UInt8 = 0x0A
         let carriageReturn: UInt8 = 0x0D
         let count = bytes.count
-        return try bytes.withUnsafeBufferPointer { buffer throws(CSVError) -> Bool in
+        return try bytes.withUnsafeBufferPointer { buffer throws(CSVFileError) -> Bool in
             // Skip blank lines.
             while position < count {
                 let end = Self.lineEnd(at: position, in: buffer)
@@ -112,7 +98,7 @@ public struct CSVReader {
                     var segmentStart = position
                     while true {
                         guard position < count else {
-                            throw CSVError(line: openedOn, message: "a quoted field opened on line \(openedOn) is never closed")
+                            throw CSVFileError(.malformed, line: openedOn, "a quoted field opened on line \(openedOn) is never closed")
                         }
                         let byte = buffer[position]
                         if byte == quote {
@@ -141,7 +127,7 @@ public struct CSVReader {
                     }
                     let end = Self.lineEnd(at: position, in: buffer)
                     if end > 0 { return endRecord(end) }
-                    throw CSVError(line: line, message: "unexpected text after the closing quote of a field")
+                    throw CSVFileError(.malformed, line: line, "unexpected text after the closing quote of a field")
                 }
                 // Unquoted field: up to the delimiter or the line end.
                 let start = position

@@ -1,11 +1,14 @@
-/// A CSV file that cannot be read as the contract's dialect says: a byte no encoding of the
-/// contract allows, or a break of RFC 4180.
+/// A CSV file (or text decoded for one) that cannot be read as the contract's dialect says: a
+/// byte no encoding of the contract allows, a break of RFC 4180, or a file that cannot be read.
+/// The one {line, message} error of the format layer, for order files and master dumps alike.
 public struct CSVFileError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Sendable, Equatable {
         /// Not UTF-8 nor Windows-1252 (UTF-16, a BOM before invalid UTF-8, an undefined byte).
         case encoding
         /// Not CSV: an unclosed quote, text after a closing quote, an empty file, no header.
         case malformed
+        /// The file could not be opened or read at all.
+        case unreadable
     }
 
     public let kind: Kind
@@ -79,7 +82,7 @@ public struct CSVFile {
                 complete = try reader.readRecord(into: &record)
             } catch {
                 // A quoted field may go on in the next piece.
-                guard !atEnd else { throw CSVFileError(.malformed, line: error.line, error.message) }
+                guard !atEnd else { throw error }
                 try load(carry: Array(text[start...]), startingAt: startLine)
                 continue
             }
@@ -105,7 +108,7 @@ public struct CSVFile {
         do {
             count = try file.fill(&piece, at: offset)
         } catch {
-            throw CSVFileError(.malformed, line: line, "the file cannot be read: \(error)")
+            throw CSVFileError(.unreadable, line: line, "the file cannot be read: \(error)")
         }
         offset += Int64(count)
         atEnd = count < piece.count
@@ -140,17 +143,13 @@ public struct CSVFile {
             do {
                 count = try file.fill(&piece, at: offset)
             } catch {
-                throw CSVFileError(.malformed, line: 1, "the file cannot be read: \(error)")
+                throw CSVFileError(.unreadable, line: 1, "the file cannot be read: \(error)")
             }
             offset += Int64(count)
             var bytes = carry + piece[0..<count]
             if first {
                 if bytes.isEmpty { throw CSVFileError(.malformed, line: 1, "the file is empty: a header row is required") }
-                do {
-                    try TextDecoder.refuseUTF16(bytes)
-                } catch {
-                    throw CSVFileError(.encoding, line: 1, error.message)
-                }
+                try TextDecoder.refuseUTF16(bytes)
                 bom = bytes.starts(with: TextDecoder.utf8BOM)
                 if bom { bytes.removeFirst(3) }
                 first = false

@@ -4,15 +4,6 @@ public enum TextEncoding: String, Sendable {
     case windows1252 = "windows-1252"
 }
 
-/// A file's bytes could not be read as UTF-8 nor as Windows-1252.
-public struct TextDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// 1-based line of the first offending byte.
-    public let line: Int
-    public let byte: UInt8
-    public let message: String
-
-    public var description: String { "line \(line): \(message)" }
-}
 
 /// Turns the bytes of a dump or order file into UTF-8, the only encoding the readers see.
 ///
@@ -25,11 +16,10 @@ public enum TextDecoder {
 
     /// A UTF-16 byte order mark (Excel's "Unicode text" saves that way) would otherwise pass
     /// as Windows-1252 bytes full of NULs: say what it is instead.
-    public static func refuseUTF16(_ bytes: some Collection<UInt8>) throws(TextDecodingError) {
+    public static func refuseUTF16(_ bytes: some Collection<UInt8>) throws(CSVFileError) {
         let first = Array(bytes.prefix(2))
         if first == [0xFF, 0xFE] || first == [0xFE, 0xFF] {
-            throw TextDecodingError(line: 1, byte: first[0],
-                                    message: "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8 or Windows-1252")
+            throw CSVFileError(.encoding, line: 1, "the file is UTF-16 (it starts with a UTF-16 byte order mark): save it as UTF-8 or Windows-1252")
         }
     }
 
@@ -72,7 +62,7 @@ public enum TextDecoder {
     }
 
     /// Windows-1252 → UTF-8. The bytes 0x81, 0x8D, 0x8F, 0x90 and 0x9D have no character.
-    public static func windows1252ToUTF8(_ bytes: [UInt8]) throws(TextDecodingError) -> [UInt8] {
+    public static func windows1252ToUTF8(_ bytes: [UInt8]) throws(CSVFileError) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + bytes.count / 8)
         for (offset, byte) in bytes.enumerated() {
@@ -86,8 +76,7 @@ public enum TextDecoder {
             } else {
                 scalar = UInt32(windows1252High[Int(byte - 0x80)])
                 if scalar == 0 {
-                    throw TextDecodingError(line: lineNumber(at: offset, in: bytes), byte: byte,
-                                            message: "byte 0x\(hex(byte)) is neither UTF-8 nor a Windows-1252 character")
+                    throw CSVFileError(.encoding, line: lineNumber(at: offset, in: bytes), "byte 0x\(hex(byte)) is neither UTF-8 nor a Windows-1252 character")
                 }
             }
             appendUTF8(scalar, to: &output)

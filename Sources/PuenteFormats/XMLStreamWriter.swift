@@ -1,15 +1,6 @@
 import CLibXML2
 import PuenteDomain
 
-/// Writing XML failed: libxml2 refused a call, or the sink the bytes go to threw.
-public struct XMLWriteError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-
-    public init(message: String) { self.message = message }
-
-    public var description: String { message }
-}
-
 /// The one XML writer of Puente: libxml2's streaming `xmlTextWriter`, handing its output in
 /// chunks to a sink (a file, a hash), so memory does not grow with the document.
 ///
@@ -28,7 +19,7 @@ public final class XMLStreamWriter {
     private var sinkError: (any Error)?
 
     /// A writer whose bytes go to `sink`, in chunks of a few kilobytes.
-    public init(sink: @escaping Sink) throws(XMLWriteError) {
+    public init(sink: @escaping Sink) throws(PuenteError) {
         self.sink = sink
         let context = Unmanaged.passUnretained(self).toOpaque()
         guard let output = xmlOutputBufferCreateIO({ context, bytes, length in
@@ -42,11 +33,11 @@ public final class XMLStreamWriter {
                 return -1
             }
         }, nil, context, nil) else {
-            throw XMLWriteError(message: "libxml2 could not make an output buffer")
+            throw PuenteError(.io, "libxml2 could not make an output buffer")
         }
         guard let writer = xmlNewTextWriter(output) else {
             xmlOutputBufferClose(output)
-            throw XMLWriteError(message: "libxml2 could not make a text writer")
+            throw PuenteError(.io, "libxml2 could not make a text writer")
         }
         self.output = output
         self.writer = writer  // owns `output` from here on
@@ -68,7 +59,7 @@ public final class XMLStreamWriter {
     public func attribute(_ name: String, _ value: String) throws {
         // A NUL would cut the C string libxml2 is given: refused like the other controls.
         if let bad = SafeText.firstNonXMLCharacter(in: value) {
-            throw XMLWriteError(message: "attribute \(name) holds \(SafeText.codePoint(bad)), which XML 1.0 does not allow")
+            throw PuenteError(.invalidInput, "attribute \(name) holds \(SafeText.codePoint(bad)), which XML 1.0 does not allow")
         }
         try check(xmlTextWriterWriteAttribute(writer, name, value), "write attribute \(name)")
     }
@@ -76,7 +67,7 @@ public final class XMLStreamWriter {
     /// An attribute from C strings, for writers that stream many records (no `String` per value).
     public func attribute(_ name: UnsafePointer<UInt8>, _ value: UnsafePointer<UInt8>) throws {
         if let bad = Self.firstNonXMLByte(value) {
-            throw XMLWriteError(message: "attribute \(String(cString: name)) holds the byte 0x\(String(bad, radix: 16)), "
+            throw PuenteError(.invalidInput, "attribute \(String(cString: name)) holds the byte 0x\(String(bad, radix: 16)), "
                                 + "which XML 1.0 does not allow")
         }
         try check(xmlTextWriterWriteAttribute(writer, name, value), "write an attribute")
@@ -112,6 +103,6 @@ public final class XMLStreamWriter {
 
     private func check(_ result: Int32, _ what: String) throws {
         if let sinkError { throw sinkError }
-        if result < 0 { throw XMLWriteError(message: "libxml2 could not \(what)") }
+        if result < 0 { throw PuenteError(.io, "libxml2 could not \(what)") }
     }
 }

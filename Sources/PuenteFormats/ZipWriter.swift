@@ -1,12 +1,6 @@
 import CDeflate
 import Foundation
-
-/// Writing a ZIP archive failed.
-public struct ZipWriteError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(message: String) { self.message = message }
-    public var description: String { message }
-}
+import PuenteDomain
 
 /// Raw deflate (RFC 1951) through zlib, fed in chunks, with the CRC-32 a ZIP entry needs.
 ///
@@ -22,9 +16,9 @@ public final class DeflateStream {
     public private(set) var uncompressedSize = 0
     public private(set) var compressedSize = 0
 
-    public init(level: Int32 = DeflateStream.packageLevel) throws(ZipWriteError) {
+    public init(level: Int32 = DeflateStream.packageLevel) throws(PuenteError) {
         guard puente_deflateInitRaw(&stream, level) == Z_OK else {
-            throw ZipWriteError(message: "zlib could not start a deflate stream")
+            throw PuenteError(.io, "zlib could not start a deflate stream")
         }
     }
 
@@ -56,7 +50,7 @@ public final class DeflateStream {
                 stream.avail_out = uInt(capacity)
                 let result = deflate(&stream, flush)
                 guard result == Z_OK || result == Z_STREAM_END || result == Z_BUF_ERROR else {
-                    throw ZipWriteError(message: "zlib deflate failed (\(result))")
+                    throw PuenteError(.io, "zlib deflate failed (\(result))")
                 }
                 let produced = capacity - Int(stream.avail_out)
                 if produced > 0 {
@@ -102,9 +96,9 @@ public struct ZipArchiveLayout {
     }
 
     /// The local header to write before `entry`'s compressed bytes.
-    public mutating func localHeader(for entry: Entry) throws(ZipWriteError) -> [UInt8] {
+    public mutating func localHeader(for entry: Entry) throws(PuenteError) -> [UInt8] {
         guard entry.compressedSize < 0xFFFF_FFFF, entry.uncompressedSize < 0xFFFF_FFFF else {
-            throw ZipWriteError(message: "\(entry.name) is over 4 GiB, which needs ZIP64")
+            throw PuenteError(.io, "\(entry.name) is over 4 GiB, which needs ZIP64")
         }
         var entry = entry
         entry.offset = position
@@ -134,9 +128,9 @@ public struct ZipArchiveLayout {
     }
 
     /// The central directory and its end record, written after the last entry.
-    public func centralDirectory() throws(ZipWriteError) -> [UInt8] {
+    public func centralDirectory() throws(PuenteError) -> [UInt8] {
         guard entries.count < 0xFFFF, position < 0xFFFF_FFFF else {
-            throw ZipWriteError(message: "the archive is too large without ZIP64")
+            throw PuenteError(.io, "the archive is too large without ZIP64")
         }
         var bytes: [UInt8] = []
         for entry in entries {

@@ -38,13 +38,13 @@ import Testing
     }
 
     @Test func unclosedQuoteIsAnErrorNamingItsLine() {
-        #expect(throws: CSVError(line: 2, message: "a quoted field opened on line 2 is never closed")) {
+        #expect(throws: CSVFileError(.malformed, line: 2, "a quoted field opened on line 2 is never closed")) {
             try records("a,b\n\"never,closed\n3,4\n")
         }
     }
 
     @Test func textAfterClosingQuoteIsAnError() {
-        #expect(throws: CSVError.self) { try records("\"abc\"def,1\n") }
+        #expect(throws: CSVFileError.self) { try records("\"abc\"def,1\n") }
     }
 
     @Test func detectsTheDelimiterFromTheHeader() {

@@ -66,10 +66,10 @@ final class RecordFileWriter {
             }
             do {
                 try xml.attribute(attributeNames[index], value.baseAddress!)
-            } catch let error as XMLWriteError {
+            } catch let error as PuenteError where error.code == .invalidInput {
                 // Refused at the door since; a record stored before then is named to be fixed.
                 let key = String(decoding: row.text(0), as: UTF8.self)
-                throw XMLWriteError(message: "\(file.name) record \(SafeText.escapingNonXMLCharacters(key)): \(error.message)")
+                throw PuenteError(.invalidInput, "\(file.name) record \(SafeText.escapingNonXMLCharacters(key)): \(error.message)")
             }
             csv.writeField(value, first: index == 0)
         }
