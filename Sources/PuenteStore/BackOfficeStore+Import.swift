@@ -86,20 +86,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
 
     /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.
     private static func rows(_ db: Database, _ sql: String, _ body: (SQLiteStatement) throws -> Void) throws {
-        // The Statement owns the SQLite statement: it must live while its pointer is used.
-        let prepared = try db.makeStatement(sql: sql)
-        try withExtendedLifetime(prepared) {
-            let statement = prepared.sqliteStatement
-            defer { sqlite3_reset(statement) }
-            while true {
-                let code = sqlite3_step(statement)
-                if code == SQLITE_DONE { return }
-                guard code == SQLITE_ROW else {
-                    throw PuenteError.sqlite("read the masters", db.sqliteConnection)
-                }
-                try body(statement)
-            }
-        }
+        try BackOfficeStore.forEachRow(of: db.makeStatement(sql: sql), "read the masters", in: db, body)
     }
 
     /// A text column's bytes, valid until the statement steps again.

@@ -320,17 +320,10 @@ fileprivate final class StreamingMerge {
         }
         chunk = []
         chunkIndex = 0
-        let sqlite = statement.sqliteStatement
-        defer { sqlite3_reset(sqlite) }
-        while true {
-            let code = sqlite3_step(sqlite)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                throw PuenteError.sqlite("read \(table.name)", db.sqliteConnection)
-            }
-            let active = sqlite3_column_int64(sqlite, 2) == 1
+        try BackOfficeStore.forEachRow(of: statement, "read \(table.name)", in: db) { row in
+            let active = sqlite3_column_int64(row, 2) == 1
             if active { activeBefore += 1 }
-            chunk.append((BackOfficeStore.text(sqlite, 0), BackOfficeStore.text(sqlite, 1), active))
+            chunk.append((BackOfficeStore.text(row, 0), BackOfficeStore.text(row, 1), active))
         }
         if chunk.count < Self.chunkSize { storedDone = true }
         return chunk.first

@@ -270,16 +270,7 @@ extension BackOfficeStore {
     ) throws {
         let statement = try db.makeStatement(sql: sql)
         try statement.setArguments(arguments)
-        let raw = statement.sqliteStatement
-        defer { withExtendedLifetime(statement) { _ = sqlite3_reset(raw) } }
-        while true {
-            let code = sqlite3_step(raw)
-            if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else {
-                throw PuenteError.sqlite("read records to export", db.sqliteConnection)
-            }
-            try body(ExportRow(raw))
-        }
+        try forEachRow(of: statement, "read records to export", in: db) { try body(ExportRow($0)) }
     }
 
     // MARK: What a site was shown

@@ -105,6 +105,25 @@ extension BackOfficeStore {
     }
 }
 
+extension BackOfficeStore {
+    /// Steps through the rows of `statement` (its arguments set), raw: no value is copied unless
+    /// `body` copies it. A failure is a store error for `operation`; the statement is reset.
+    static func forEachRow(of statement: Statement, _ operation: String, in db: Database,
+                           _ body: (SQLiteStatement) throws -> Void) throws {
+        // The Statement owns the SQLite statement: it must live while its pointer is used.
+        try withExtendedLifetime(statement) {
+            let raw = statement.sqliteStatement
+            defer { sqlite3_reset(raw) }
+            while true {
+                let code = sqlite3_step(raw)
+                if code == SQLITE_DONE { return }
+                guard code == SQLITE_ROW else { throw PuenteError.sqlite(operation, db.sqliteConnection) }
+                try body(raw)
+            }
+        }
+    }
+}
+
 extension PuenteError {
     /// A store operation failed: `could not OPERATION (PATH): SQLite's message`, with SQLite's
     /// result code as the cause.

@@ -59,7 +59,7 @@ import Testing
         defer { fixture.remove() }
         var rows = ["order,pos,date,client,seller,product,quantity,price,note"]
         for index in 0..<2_500 { rows.append("P-\(index),9900,2026-11-28T10:15:00-03:00,C0001,,P00001,1,6732.49,") }
-        try fixture.drop("muchos.csv", rows.joined(separator: "\n") + "\n")
+        _ = try fixture.drop("muchos.csv", rows.joined(separator: "\n") + "\n")
         let seen = Mutex<[ImportProgress]>([])
         _ = try fixture.importer().run(progress: { state in seen.withLock { $0.append(state) } })
         let states = seen.withLock { $0 }

@@ -86,7 +86,7 @@ struct ImportFixture {
         rows.append(row("DUP-1", quantity: "2.000"))
         rows.append(row("DUP-2", quantity: "3"))
         rows.append(row("DUP-1"))
-        try fixture.drop("mismo-archivo.csv", rows.joined(separator: "\n") + "\n")
+        _ = try fixture.drop("mismo-archivo.csv", rows.joined(separator: "\n") + "\n")
 
         let dry = try fixture.importer().run(dryRun: true)
         let report = try fixture.importer().run()

@@ -11,4 +11,7 @@ int puente_sha256_accelerated(void);
 /// Call only when `puente_sha256_accelerated()` said 1.
 void puente_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
+/// Compresses `blocks` 64-byte blocks with the portable rounds (any processor).
+void puente_sha256_blocks_portable(uint32_t state[8], const uint8_t *data, size_t blocks);
+
 #endif
