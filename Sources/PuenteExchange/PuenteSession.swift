@@ -72,6 +72,11 @@ public struct PuenteSession: Sendable {
         OrderImporter(store: store, configuration: configuration, logger: logger, clock: clock)
     }
 
+    /// A person's work on posted orders; `person` names who (the login name at the command line).
+    public func orderDesk(person: String) -> OrderDesk {
+        OrderDesk(store: store, timezone: configuration.timezone, clock: clock, person: person)
+    }
+
     /// Every posted order (held, pending and later), by number: the orders report.
     public func orderSummaries() throws -> [OrderSummary] {
         try store.orderSummaries()

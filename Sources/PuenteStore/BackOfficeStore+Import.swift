@@ -219,8 +219,8 @@ public final class OrderPoster {
         findPosted = try db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
         insertOrder = try db.makeStatement(sql: """
             INSERT INTO orders(pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
-                               source_file, source_line, created, change_seq)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               source_file, source_line, created, change_seq, reasons)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertLine = try db.makeStatement(sql: """
             INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line)
@@ -296,6 +296,9 @@ public final class OrderPoster {
         sqlite3_bind_int64(orderStatement, 12, Int64(draft.line))
         bind(moment, 13, orderStatement)
         sqlite3_bind_int64(orderStatement, 14, sequence)
+        // A held order keeps why it waits; an accepted one has nothing to say.
+        bind(order.reasons.isEmpty ? "[]" : String(decoding: try reasonsEncoder.encode(order.reasons), as: UTF8.self),
+             15, orderStatement)
         try step(orderStatement, "post order \(draft.id)")
         let id = sqlite3_last_insert_rowid(db.sqliteConnection)
 

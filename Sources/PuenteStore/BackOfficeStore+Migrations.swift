@@ -286,6 +286,13 @@ extension BackOfficeStore {
                 );
                 """)
         }
+        migrator.registerMigration("7-held-reasons") { db in
+            try db.execute(sql: """
+                -- Why a held order waits for a person (JSON, as rejected_orders.reasons): what
+                -- `orders show` tells the one who releases or rejects it.
+                ALTER TABLE orders ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]';
+                """)
+        }
         return migrator
     }
 }

@@ -2,19 +2,6 @@ import Foundation
 import GRDB
 import PuenteDomain
 
-/// Why a status change could not be applied.
-public enum StatusChangeRefusal: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownOrder(OrderNumber)
-    case notAllowed(OrderNumber, StatusTransitionError)
-
-    public var description: String {
-        switch self {
-        case .unknownOrder(let number): "order \(number) does not exist"
-        case .notAllowed(let number, let error): "order \(number): \(error)"
-        }
-    }
-}
-
 extension BackOfficeStore {
     /// Moves an order to `status` if the lifecycle allows it, time-stamped, with a history
     /// entry and a new change sequence so the site learns of it.
@@ -53,5 +40,136 @@ extension BackOfficeStore {
             VALUES (?, ?, ?, ?, ?, ?, ?)
             """, arguments: [id, current.rawValue, status.rawValue, moment, source, note, sequence])
         return .success(current)
+    }
+}
+
+/// Undoes a release with `--reprice` whose line has no list price now.
+private struct RepriceRefused: Error {
+    let product: String
+    let priceList: String
+}
+
+extension BackOfficeStore {
+    /// The order with this number, whole: header, lines, history and why it was held.
+    public func orderDetail(_ number: OrderNumber) throws -> OrderDetail? {
+        try database.read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT o.id, o.web_id, o.status, o.order_date, o.client, ifnull(c.name, '') AS client_name, c.price_list,
+                       o.seller, o.note, o.total, o.source_file, o.source_line, o.created, o.reasons
+                FROM orders o LEFT JOIN clients c ON c.code = o.client WHERE o.pos = ? AND o.number = ?
+                """, arguments: [number.pos, number.sequence]) else { return nil }
+            let id: Int64 = row["id"]
+            let lines = try Row.fetchAll(db, sql: """
+                SELECT l.line_no, l.product, ifnull(p.description, '') AS description, l.quantity, l.price, l.list_price,
+                       l.amount, l.source_line
+                FROM order_lines l LEFT JOIN products p ON p.code = l.product WHERE l.order_id = ? ORDER BY l.line_no
+                """, arguments: [id]).map { line in
+                OrderDetail.Line(item: line["line_no"], product: line["product"], description: line["description"],
+                                 quantity: Quantity(units: line["quantity"]), price: Money(units: line["price"]),
+                                 listPrice: (line["list_price"] as Int64?).map(Money.init(units:)),
+                                 amount: Money(units: line["amount"]), sourceLine: line["source_line"])
+            }
+            let history = try Row.fetchAll(db, sql: """
+                SELECT from_status, to_status, changed, source, note FROM order_status_history WHERE order_id = ? ORDER BY id
+                """, arguments: [id]).map { change in
+                OrderDetail.Change(from: (change["from_status"] as String?).flatMap(OrderStatus.init(rawValue:)),
+                                   to: OrderStatus(rawValue: change["to_status"]) ?? .pending, changed: change["changed"],
+                                   source: change["source"], note: change["note"])
+            }
+            let reasons = (try? JSONDecoder().decode([OrderReason].self, from: Data((row["reasons"] as String).utf8))) ?? []
+            return OrderDetail(
+                number: number, webID: row["web_id"], status: OrderStatus(rawValue: row["status"]) ?? .pending,
+                date: row["order_date"], client: row["client"], clientName: row["client_name"], priceList: row["price_list"],
+                seller: row["seller"], note: row["note"], total: Money(units: row["total"]), sourceFile: row["source_file"],
+                sourceLine: row["source_line"], created: row["created"], lines: lines, history: history, reasons: reasons)
+        }
+    }
+
+    /// Makes a held order pending. With `reprice`, every line whose price is not the client's
+    /// list price now takes that price (its amount and the order's total recomputed) and the
+    /// history says what changed; a line with no list price now refuses the release
+    /// (`cannotReprice`) and nothing changes. One transaction.
+    public func release(_ number: OrderNumber, reprice: Bool, at moment: String, source: String, note: String = "")
+        throws -> Result<Release, StatusChangeRefusal>
+    {
+        do {
+            return try releaseHeld(number, reprice: reprice, at: moment, source: source, note: note)
+        } catch let refused as RepriceRefused {
+            return .failure(.cannotReprice(number, product: refused.product, priceList: refused.priceList))
+        }
+    }
+
+    private func releaseHeld(_ number: OrderNumber, reprice: Bool, at moment: String, source: String, note: String)
+        throws -> Result<Release, StatusChangeRefusal>
+    {
+        try database.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT o.id, o.status, o.total, o.client, c.price_list FROM orders o LEFT JOIN clients c ON c.code = o.client
+                WHERE o.pos = ? AND o.number = ?
+                """, arguments: [number.pos, number.sequence]) else { return .failure(.unknownOrder(number)) }
+            let status = OrderStatus(rawValue: row["status"]) ?? .pending
+            guard status == .held else { return .failure(.notHeld(number, status, action: "release")) }
+            let id: Int64 = row["id"]
+            var release = Release(totalBefore: Money(units: row["total"]), totalAfter: Money(units: row["total"]))
+            var history = note
+            if reprice {
+                let list: String = row["price_list"] ?? ""
+                var total = Money.zero
+                for line in try Row.fetchAll(db, sql: """
+                    SELECT l.line_no, l.product, l.quantity, l.price, l.amount, p.price AS current
+                    FROM order_lines l LEFT JOIN prices p ON p.price_list = ? AND p.product = l.product AND p.active = 1
+                    WHERE l.order_id = ? ORDER BY l.line_no
+                    """, arguments: [list, id]) {
+                    let product: String = line["product"]
+                    guard let current = (line["current"] as Int64?).map(Money.init(units:)) else {
+                        throw RepriceRefused(product: product, priceList: list)
+                    }
+                    let price = Money(units: line["price"])
+                    var amount = Money(units: line["amount"])
+                    if price != current {
+                        guard let repriced = current.extended(by: Quantity(units: line["quantity"])) else {
+                            throw RepriceRefused(product: product, priceList: list)
+                        }
+                        amount = repriced
+                        try db.execute(sql: """
+                            UPDATE order_lines SET price = ?, list_price = ?, amount = ? WHERE order_id = ? AND line_no = ?
+                            """, arguments: [current.units, current.units, amount.units, id, line["line_no"] as Int])
+                        release.repriced.append(.init(item: line["line_no"], product: product, was: price, now: current))
+                    }
+                    guard let sum = total.adding(amount) else {
+                        throw RepriceRefused(product: product, priceList: list)
+                    }
+                    total = sum
+                }
+                release.totalAfter = total
+                if !release.repriced.isEmpty {
+                    let changes = release.repriced.map { "\($0.product) \($0.was) → \($0.now)" }.joined(separator: ", ")
+                    let repricedNote = "repriced at list \(list): \(changes); total \(release.totalBefore) → \(total)"
+                    history = history.isEmpty ? repricedNote : "\(history); \(repricedNote)"
+                }
+            }
+            let sequence = try Self.nextChangeSequence(db)
+            try db.execute(sql: "UPDATE orders SET status = 'pending', total = ?, change_seq = ? WHERE id = ?",
+                           arguments: [release.totalAfter.units, sequence, id])
+            try db.execute(sql: """
+                INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq)
+                VALUES (?, 'held', 'pending', ?, ?, ?, ?)
+                """, arguments: [id, moment, source, history, sequence])
+            return .success(release)
+        }
+    }
+
+    /// Cancels a held order (the person's reason in its history).
+    public func reject(_ number: OrderNumber, reason: String, at moment: String, source: String)
+        throws -> Result<OrderStatus, StatusChangeRefusal>
+    {
+        try database.write { db in
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM orders WHERE pos = ? AND number = ?",
+                                                   arguments: [number.pos, number.sequence]).flatMap(OrderStatus.init(rawValue:))
+            else { return .failure(.unknownOrder(number)) }
+            guard status == .held else { return .failure(.notHeld(number, status, action: "reject")) }
+            return try Self.changeStatus(of: number, to: .cancelled, at: moment, source: source, note: reason,
+                                         in: StoreTransaction(db: db))
+        }
     }
 }

@@ -53,14 +53,20 @@ enum OrdersTable {
              order.client, order.clientName, order.seller ?? "", order.status, String(order.lines), order.total]
                 .map(SafeText.forTerminal)
         }
+        return TextTable.lines(header: header, rows: rows, rightAligned: [7, 8]).joined(separator: "\n")
+            + "\n\(MastersSummary.plural(orders.count, "order"))"
+    }
+}
+
+/// A plain text table for a terminal: columns padded to their widest cell, numbers to the right.
+enum TextTable {
+    static func lines(header: [String], rows: [[String]], rightAligned: Set<Int>) -> [String] {
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        let rightAligned: Set<Int> = [7, 8]
-        func line(_ cells: [String]) -> String {
+        return ([header] + rows).map { cells in
             cells.enumerated().map { index, cell in
                 let pad = String(repeating: " ", count: widths[index] - cell.count)
                 return rightAligned.contains(index) ? pad + cell : cell + pad
             }.joined(separator: "  ")
         }
-        return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n\(MastersSummary.plural(orders.count, "order"))"
     }
 }
