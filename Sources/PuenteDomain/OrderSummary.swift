@@ -26,3 +26,24 @@ public struct OrderSummary: Codable, Sendable, Equatable {
         self.total = total
     }
 }
+
+/// Which posted orders a report takes.
+public struct OrderQuery: Sendable, Equatable {
+    /// Order dates from and to (inclusive), `yyyy-mm-dd`, the order's own day.
+    public var from: String?
+    public var to: String?
+    public var status: OrderStatus?
+    public var pos: Int?
+    public var client: String?
+    public var seller: String?
+
+    public init(from: String? = nil, to: String? = nil, status: OrderStatus? = nil, pos: Int? = nil, client: String? = nil,
+                seller: String? = nil) {
+        self.from = from
+        self.to = to
+        self.status = status
+        self.pos = pos
+        self.client = client
+        self.seller = seller
+    }
+}

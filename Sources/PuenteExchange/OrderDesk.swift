@@ -21,14 +21,6 @@ public struct OrderDesk: Sendable {
         self.person = person
     }
 
-    /// Posted orders, by number, those of `status`, `client` and `seller` when given.
-    public func list(status: OrderStatus? = nil, client: String? = nil, seller: String? = nil) throws -> [OrderSummary] {
-        try store.orderSummaries().filter { order in
-            (status == nil || order.status == status?.rawValue) && (client == nil || order.client == client)
-                && (seller == nil || order.seller == seller)
-        }
-    }
-
     public func show(_ number: OrderNumber) throws -> OrderDetail? {
         try store.orderDetail(number)
     }

@@ -77,9 +77,14 @@ public struct PuenteSession: Sendable {
         OrderDesk(store: store, timezone: configuration.timezone, clock: clock, person: person)
     }
 
-    /// Every posted order (held, pending and later), by number: the orders report.
+    /// Every posted order (held, pending and later), by number.
     public func orderSummaries() throws -> [OrderSummary] {
         try store.orderSummaries()
+    }
+
+    /// The orders report ("Reporte de Pedidos"), in the configured locale.
+    public func orderReport() -> OrderReport {
+        OrderReport(store: store, locale: configuration.locale)
     }
 
     public func masterLoader() throws -> MasterLoader {

@@ -444,16 +444,34 @@ extension BackOfficeStore {
 extension BackOfficeStore {
     /// Every posted order (held, pending and later), by number.
     public func orderSummaries() throws -> [OrderSummary] {
+        var orders: [OrderSummary] = []
+        try forEachOrderSummary(OrderQuery()) { orders.append($0) }
+        return orders
+    }
+
+    /// The posted orders `query` takes, by number, one at a time (a million never sit in memory).
+    public func forEachOrderSummary(_ query: OrderQuery, _ body: (OrderSummary) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let from = query.from { conditions.append("substr(o.order_date, 1, 10) >= ?"); arguments.append(from) }
+        if let to = query.to { conditions.append("substr(o.order_date, 1, 10) <= ?"); arguments.append(to) }
+        if let status = query.status { conditions.append("o.status = ?"); arguments.append(status.rawValue) }
+        if let pos = query.pos { conditions.append("o.pos = ?"); arguments.append(pos) }
+        if let client = query.client { conditions.append("o.client = ?"); arguments.append(client) }
+        if let seller = query.seller { conditions.append("o.seller = ?"); arguments.append(seller) }
         try database.read { db in
-            try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchCursor(db, sql: """
                 SELECT o.pos, o.number, o.web_id, o.order_date, o.client, ifnull(c.name, ''), o.seller, o.status,
                        (SELECT count(*) FROM order_lines l WHERE l.order_id = o.id), o.total
                 FROM orders o LEFT JOIN clients c ON c.code = o.client
+                \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
                 ORDER BY o.pos, o.number
-                """).map { row in
-                OrderSummary(number: OrderNumber(pos: row[0], sequence: row[1]).description, order: row[2], pos: row[0],
-                             date: row[3], client: row[4], clientName: row[5], seller: row[6], status: row[7],
-                             lines: row[8], total: Money(units: row[9]).formatted(minimumFractionDigits: 2))
+                """, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                try body(OrderSummary(number: OrderNumber(pos: row[0], sequence: row[1]).description, order: row[2],
+                                      pos: row[0], date: row[3], client: row[4], clientName: row[5], seller: row[6],
+                                      status: row[7], lines: row[8],
+                                      total: Money(units: row[9]).formatted(minimumFractionDigits: 2)))
             }
         }
     }

@@ -61,10 +61,16 @@ extension Puente.Orders {
 
         func run() throws {
             let context = try global.makeContext()
-            let desk = try OrderDeskCommand.desk(context, access: .read)
-            let orders = try Failure.guarding { try desk.list(status: status, client: client, seller: seller) }
-            context.say(OrdersTable.text(orders))
-            try context.printJSON(orders)
+            let session = try Failure.guarding {
+                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
+            }
+            // The orders report's table (or its JSON with --json), streamed.
+            let query = OrderQuery(status: status, client: client, seller: seller)
+            try Failure.guarding {
+                let output = ReportOutput()
+                try session.orderReport().write(query, format: global.json ? .json : .table, to: output)
+                try output.finish()
+            }
         }
     }
 

@@ -14,47 +14,52 @@ extension Puente {
 extension Puente.Report {
     struct Orders: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The posted orders (held, pending and later), by number.")
+            abstract: "The posted orders (held, pending and later), by number: the \"Reporte de Pedidos\".",
+            discussion: """
+                Columns: number, web order id, POS, date, client code and name, seller, status, \
+                line count, net total. --format csv writes the Excel dialect of the configured \
+                locale (es-AR: ';', decimal comma, dd/mm/yyyy, UTF-8 with BOM, CRLF). Streamed: \
+                any number of orders.
+                """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case table, json
+            case table, json, csv
         }
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "table (for people) or json (for scripts).")
+        @Option(help: "table (for people), json (for scripts) or csv (for a spreadsheet).")
         var format: Format = .table
+        @Option(help: "Orders dated from this day on (yyyy-mm-dd).") var from: String?
+        @Option(help: "Orders dated up to this day (yyyy-mm-dd).") var to: String?
+        @Option(help: "Only orders with this status.") var status: OrderStatus?
+        @Option(help: "Only the orders of this site (POS).") var site: Int?
+        @Option(help: "Only this client's orders.") var client: String?
+        @Option(help: "Only the orders this seller placed.") var seller: String?
+        @Option(help: "Write the report to FILE (atomically) instead of standard output.") var output: String?
+
+        func validate() throws {
+            for (name, day) in [("--from", from), ("--to", to)] {
+                guard let day else { continue }
+                let parts = day.split(separator: "-")
+                guard day.utf8.count == 10, parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) })
+                else { throw ValidationError("\(name) \(day) is not a day like 2026-11-28") }
+            }
+        }
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read) }
-            let orders = try Failure.guarding { try session.orderSummaries() }
-            switch format {
-            case .json:
-                let encoder = JSONEncoder()
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(orders), as: UTF8.self))
-            case .table:
-                print(OrdersTable.text(orders))
+            let session = try Failure.guarding {
+                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
+            }
+            let query = OrderQuery(from: from, to: to, status: status, pos: site, client: client, seller: seller)
+            try Failure.guarding {
+                let sink = try output.map { try ReportOutput(file: URL(filePath: $0, relativeTo: context.workingDirectory)) }
+                    ?? ReportOutput()
+                try session.orderReport().write(query, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
+                try sink.finish()
             }
         }
-    }
-}
-
-/// Orders as a plain text table, columns padded to their widest value.
-enum OrdersTable {
-    static func text(_ orders: [OrderSummary]) -> String {
-        guard !orders.isEmpty else { return "No orders." }
-        let header = ["number", "order", "date", "client", "name", "seller", "status", "lines", "total"]
-        // Values from the site and the back office are shown escaped: one row, one line.
-        let rows = orders.map { order in
-            [order.number, order.order, String(order.date.prefix(16)).replacingOccurrences(of: "T", with: " "),
-             order.client, order.clientName, order.seller ?? "", order.status, String(order.lines), order.total]
-                .map(SafeText.forTerminal)
-        }
-        return TextTable.lines(header: header, rows: rows, rightAligned: [7, 8]).joined(separator: "\n")
-            + "\n\(MastersSummary.plural(orders.count, "order"))"
     }
 }
 

@@ -26,6 +26,13 @@ public enum AtomicFile {
         try synchronize(final.deletingLastPathComponent())
     }
 
+    /// Gives the flushed `temporary` the name `final`, replacing a file there (a report a person
+    /// asked for again), and flushes the folder: readers see the old file or the new one whole.
+    public static func replace(_ temporary: URL, as final: URL) throws {
+        guard rename(temporary.path, final.path) == 0 else { throw PuenteError.system("write", final.path) }
+        try synchronize(final.deletingLastPathComponent())
+    }
+
     /// Makes `folder` and the folders above it when missing; a failure says which and why.
     ///
     /// Below `root` (the Inbox or the Outbox, which the web side can write) every folder must

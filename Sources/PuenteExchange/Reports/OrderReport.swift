@@ -1,0 +1,127 @@
+import Foundation
+import PuenteDomain
+import PuenteFormats
+import PuenteStore
+
+/// How a report is written.
+public enum ReportFormat: String, CaseIterable, Sendable {
+    /// Aligned columns for a terminal (wide ones cut with `…`).
+    case table
+    /// An array of objects with the contract's keys, for scripts.
+    case json
+    /// For people's spreadsheets: the `locale`'s Excel dialect.
+    case csv
+}
+
+/// "Reporte de Pedidos": the posted orders (held, pending and later) as an admin and an
+/// accountant read them, streamed row by row whatever their number.
+public struct OrderReport: Sendable {
+    let store: BackOfficeStore
+    let locale: String
+
+    init(store: BackOfficeStore, locale: String) {
+        self.store = store
+        self.locale = locale
+    }
+
+    /// Writes the orders `query` takes in `format` to `output` (finished by the caller); the
+    /// number of orders.
+    @discardableResult
+    public func write(_ query: OrderQuery, format: ReportFormat, to output: ReportOutput) throws -> Int {
+        var count = 0
+        switch format {
+        case .table:
+            try output.write(Self.tableRow(Self.tableHeader) + "\n")
+            try store.forEachOrderSummary(query) { order in
+                count += 1
+                try output.write(Self.tableRow([
+                    order.number, order.order, String(order.date.prefix(16)).replacingOccurrences(of: "T", with: " "),
+                    order.client, order.clientName, order.seller ?? "", order.status, String(order.lines), order.total,
+                ].map(SafeText.forTerminal)) + "\n")
+            }
+            try output.write(count == 1 ? "1 order\n" : "\(count) orders\n")
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try output.write("[")
+            try store.forEachOrderSummary(query) { order in
+                try output.write((count == 0 ? "\n  " : ",\n  ") + String(decoding: try encoder.encode(order), as: UTF8.self))
+                count += 1
+            }
+            try output.write(count == 0 ? "]\n" : "\n]\n")
+        case .csv:
+            let dialect = PeopleCSV(locale: locale)
+            var writer = CSVWriter(dialect: .excel(locale: locale))
+            writer.write(dialect.orderHeader)
+            try store.forEachOrderSummary(query) { order in
+                count += 1
+                writer.write([
+                    PeopleCSV.text(order.number), PeopleCSV.text(order.order), String(order.pos), dialect.date(order.date),
+                    PeopleCSV.text(order.client), PeopleCSV.text(order.clientName), PeopleCSV.text(order.seller ?? ""),
+                    PeopleCSV.text(order.status), String(order.lines), dialect.number(order.total),
+                ])
+                if writer.buffer.count >= 1 << 16 { try output.write(writer.takeBytes()) }
+            }
+            try output.write(writer.takeBytes())
+        }
+        return count
+    }
+
+    static let tableHeader = ["number", "order", "date", "client", "name", "seller", "status", "lines", "total"]
+    /// Column widths: a stream cannot measure its widest cell, so wide text is cut.
+    static let tableWidths = [13, 14, 16, 10, 30, 8, 14, 5, 14]
+    static let rightAligned: Set<Int> = [7, 8]
+
+    static func tableRow(_ cells: [String]) -> String {
+        cells.enumerated().map { index, cell in
+            let width = tableWidths[index]
+            let shown = cell.count > width ? String(cell.prefix(width - 1)) + "…" : cell
+            let pad = String(repeating: " ", count: width - shown.count)
+            return rightAligned.contains(index) ? pad + shown : shown + pad
+        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+    }
+}
+
+/// CSV for people: what Excel with the `locale`'s settings opens cleanly (es-AR: `;`, decimal
+/// comma, `dd/mm/yyyy`; en-US: `,`, decimal point, `mm/dd/yyyy`; UTF-8 with BOM and CRLF both),
+/// text that a spreadsheet would take for a formula neutralised, numbers never altered.
+struct PeopleCSV {
+    let locale: String
+
+    var spanish: Bool { locale != "en-US" }
+
+    var orderHeader: [String] {
+        spanish
+            ? ["Número", "Pedido web", "PV", "Fecha", "Cliente", "Nombre", "Vendedor", "Estado", "Líneas", "Total neto"]
+            : ["Number", "Web order", "POS", "Date", "Client", "Name", "Seller", "Status", "Lines", "Net total"]
+    }
+
+    /// `1234.50` in the locale's way (`1234,50`): a number cell, never neutralised.
+    func number(_ text: String) -> String {
+        spanish ? text.replacingOccurrences(of: ".", with: ",") : text
+    }
+
+    /// The day of an ISO 8601 date (`2026-11-28T…`) as `28/11/2026` (or `11/28/2026`).
+    func date(_ iso: String) -> String {
+        let parts = iso.prefix(10).split(separator: "-")
+        guard parts.count == 3 else { return Self.text(iso) }
+        return spanish ? "\(parts[2])/\(parts[1])/\(parts[0])" : "\(parts[1])/\(parts[2])/\(parts[0])"
+    }
+
+    /// A text cell: one beginning with `=`, `+`, `-`, `@`, a tab or a CR would be a formula to a
+    /// spreadsheet (`=HYPERLINK(…)` in a client's name): it gets a leading `'`, which shows the
+    /// text as it is.
+    static func text(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else { return value }
+        return "'" + value
+    }
+}
+
+extension CSVWriter.Dialect {
+    /// The Excel dialect of a locale (`es-AR`: `;`; `en-US`: `,`), UTF-8 with BOM, CRLF.
+    static func excel(locale: String) -> CSVWriter.Dialect {
+        locale == "en-US" ? CSVWriter.Dialect(delimiter: UInt8(ascii: ","), lineEnding: [0x0D, 0x0A], byteOrderMark: true)
+            : .excelSpanish
+    }
+}

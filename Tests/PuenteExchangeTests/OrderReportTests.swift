@@ -1,0 +1,87 @@
+import Foundation
+import PuenteDomain
+@testable import PuenteExchange
+import PuenteStore
+import PuenteTestSupport
+import Testing
+
+/// The "Reporte de Pedidos" as its readers get it, on the morning and afternoon samples.
+@Suite struct OrderReportTests {
+    func fixture() throws -> ImportFixture {
+        let fixture = try ImportFixture()
+        try fixture.drop(sample: "pedidos-2026-11-28-manana.xml")
+        try fixture.drop(sample: "pedidos-2026-11-28-tarde.csv")
+        _ = try fixture.importer().run()
+        return fixture
+    }
+
+    func report(_ fixture: ImportFixture, _ query: OrderQuery = OrderQuery(), format: ReportFormat,
+                locale: String = "es-AR") throws -> [UInt8] {
+        let url = fixture.base.folder.url.appending(path: "report-\(UUID().uuidString)")
+        let output = try ReportOutput(file: url)
+        try OrderReport(store: fixture.store, locale: locale).write(query, format: format, to: output)
+        try output.finish()
+        return Array(try Data(contentsOf: url))
+    }
+
+    /// The bytes Excel with Spanish (Argentina) settings opens cleanly: BOM, `;`, CRLF, decimal
+    /// comma, `dd/mm/yyyy`, a name that is a formula neutralised.
+    @Test func csvForAnAccountantInArgentina() throws {
+        let fixture = try fixture()
+        defer { fixture.remove() }
+        try fixture.base.store.database.write { db in
+            try db.execute(sql: #"UPDATE clients SET name = '=HYPERLINK("x")' WHERE code = 'C0001'"#)
+        }
+        let bytes = try report(fixture, format: .csv)
+        #expect(Array(bytes.prefix(3)) == [0xEF, 0xBB, 0xBF])
+        let text = String(decoding: bytes.dropFirst(3), as: UTF8.self)
+        let lines = text.components(separatedBy: "\r\n")
+        #expect(lines.first == "Número;Pedido web;PV;Fecha;Cliente;Nombre;Vendedor;Estado;Líneas;Total neto")
+        #expect(lines[1] == #"9900-00000001;W-10045;9900;28/11/2026;C0001;"'=HYPERLINK(""x"")";;pending;2;40549,52"#)
+        #expect(lines.last == "", "every row ends with CRLF")
+        #expect(!text.replacingOccurrences(of: "\r\n", with: "").contains("\n"))
+        #expect(lines.count == 1 + 5 + 1)
+    }
+
+    @Test func numbersAndTextInThePeoplesDialect() {
+        let spanish = PeopleCSV(locale: "es-AR")
+        #expect(spanish.number("-12.30") == "-12,30", "a negative number stays a number")
+        #expect(spanish.date("2026-11-28T10:15:00-03:00") == "28/11/2026")
+        #expect(PeopleCSV(locale: "en-US").date("2026-11-28T10:15:00-03:00") == "11/28/2026")
+        for formula in ["=1+1", "+54 11", "-2", "@SUM(A1)", "\tx", "\rx"] {
+            #expect(PeopleCSV.text(formula) == "'" + formula)
+        }
+        #expect(PeopleCSV.text("Almacén") == "Almacén")
+    }
+
+    @Test func filtersAndJSON() throws {
+        let fixture = try fixture()
+        defer { fixture.remove() }
+        func numbers(_ query: OrderQuery) throws -> [String] {
+            let json = try report(fixture, query, format: .json)
+            let objects = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])
+            return objects.map { $0["number"] as! String }
+        }
+        #expect(try numbers(OrderQuery()).count == 5)
+        #expect(try numbers(OrderQuery(status: .held)) == ["9900-00000002", "9900-00000003"])
+        #expect(try numbers(OrderQuery(client: "C0002")) == ["9900-00000002"])
+        #expect(try numbers(OrderQuery(from: "2026-11-29")) == [])
+        #expect(try numbers(OrderQuery(from: "2026-11-28", to: "2026-11-28", pos: 9900)).count == 5)
+        #expect(try numbers(OrderQuery(pos: 9901)) == [])
+        let json = try report(fixture, OrderQuery(status: .held), format: .json)
+        let first = try #require((try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])?.first)
+        #expect(Set(first.keys) == ["number", "order", "pos", "date", "client", "client_name", "seller", "status", "lines", "total"])
+    }
+
+    @Test func aReportLeftUnfinishedLeavesNoFile() throws {
+        let fixture = try fixture()
+        defer { fixture.remove() }
+        let url = fixture.base.folder.url.appending(path: "partial.csv")
+        do {
+            let output = try ReportOutput(file: url)
+            try output.write("half a report")
+        }
+        #expect(!FileManager.default.fileExists(atPath: url.path))
+        #expect(!FileManager.default.fileExists(atPath: AtomicFile.temporaryURL(for: url).path))
+    }
+}
