@@ -74,12 +74,17 @@ public struct OrderReport: Sendable {
     static let rightAligned: Set<Int> = [7, 8]
 
     static func tableRow(_ cells: [String]) -> String {
-        cells.enumerated().map { index, cell in
+        var line = ""
+        for (index, cell) in cells.enumerated() {
             let width = tableWidths[index]
-            let shown = cell.count > width ? String(cell.prefix(width - 1)) + "…" : cell
-            let pad = String(repeating: " ", count: width - shown.count)
-            return rightAligned.contains(index) ? pad + shown : shown + pad
-        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            let count = cell.count
+            let shown = count > width ? String(cell.prefix(width - 1)) + "…" : cell
+            let pad = String(repeating: " ", count: width - min(count, width))
+            if index > 0 { line += "  " }
+            line += rightAligned.contains(index) ? pad + shown : shown + pad
+        }
+        while line.last == " " { line.removeLast() }
+        return line
     }
 }
 
