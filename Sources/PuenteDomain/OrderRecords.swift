@@ -133,3 +133,38 @@ public struct Release: Sendable, Equatable {
         self.totalAfter = totalAfter
     }
 }
+
+/// An order a person should look at: rejected (kept with its reasons) or held.
+public struct OrderAttention: Sendable, Equatable {
+    public var outcome: OrderOutcome
+    /// The site's order id.
+    public var order: String
+    public var pos: Int?
+    /// A held order's number (a rejected one has none).
+    public var number: OrderNumber?
+    /// The order's date as the site sent it.
+    public var date: String
+    public var client: String
+    public var seller: String?
+    /// The file it came in, and the line where it starts.
+    public var file: String
+    public var line: Int
+    /// When Puente took it.
+    public var taken: String
+    public var reasons: [OrderReason]
+
+    public init(outcome: OrderOutcome, order: String, pos: Int?, number: OrderNumber?, date: String, client: String,
+                seller: String?, file: String, line: Int, taken: String, reasons: [OrderReason]) {
+        self.outcome = outcome
+        self.order = order
+        self.pos = pos
+        self.number = number
+        self.date = date
+        self.client = client
+        self.seller = seller
+        self.file = file
+        self.line = line
+        self.taken = taken
+        self.reasons = reasons
+    }
+}

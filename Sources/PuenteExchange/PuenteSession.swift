@@ -87,6 +87,11 @@ public struct PuenteSession: Sendable {
         OrderReport(store: store, locale: configuration.locale)
     }
 
+    /// Rejected and held orders with their reasons, in the configured locale.
+    public func rejectsReport() -> RejectsReport {
+        RejectsReport(store: store, locale: configuration.locale)
+    }
+
     public func masterLoader() throws -> MasterLoader {
         MasterLoader(store: store, hasher: PasswordHasher(cost: configuration.bcryptCost),
                      fingerprint: try PasswordFingerprint.keyFile(for: configuration.database),

@@ -173,3 +173,42 @@ extension BackOfficeStore {
         }
     }
 }
+
+extension BackOfficeStore {
+    /// Every rejected order and every order still held, with all their reasons, in the order
+    /// they were taken; those taken on the days `from`…`to` (`yyyy-mm-dd`) and with a reason
+    /// `reason` when given. One at a time.
+    public func forEachOrderNeedingAttention(from: String?, to: String?, reason: ReasonCode?,
+                                             _ body: (OrderAttention) throws -> Void) throws {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let from { conditions.append("substr(taken, 1, 10) >= ?"); arguments.append(from) }
+        if let to { conditions.append("substr(taken, 1, 10) <= ?"); arguments.append(to) }
+        let decoder = JSONDecoder()
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT * FROM (
+                    SELECT 'rejected' AS outcome, r.web_id, r.pos, NULL AS number, r.order_date, r.client, r.seller,
+                           f.name AS file, r.source_line, f.processed AS taken, r.reasons, r.id AS sort1, 0 AS sort2
+                    FROM rejected_orders r JOIN processed_files f ON f.id = r.file_id
+                    UNION ALL
+                    SELECT 'held', o.web_id, o.pos, o.number, o.order_date, o.client, o.seller, o.source_file, o.source_line,
+                           o.created, o.reasons, 0, o.id
+                    FROM orders o WHERE o.status = 'held'
+                ) \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                ORDER BY taken, sort1, sort2
+                """, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                let reasons = (try? decoder.decode([OrderReason].self, from: Data((row["reasons"] as String).utf8))) ?? []
+                if let reason, !reasons.contains(where: { $0.code == reason }) { continue }
+                let pos: Int? = row["pos"]
+                let number: Int? = row["number"]
+                try body(OrderAttention(
+                    outcome: row["outcome"] == "held" ? .held : .rejected, order: row["web_id"], pos: pos,
+                    number: pos.flatMap { pos in number.map { OrderNumber(pos: pos, sequence: $0) } },
+                    date: row["order_date"] ?? "", client: row["client"] ?? "", seller: row["seller"], file: row["file"],
+                    line: row["source_line"], taken: row["taken"], reasons: reasons))
+            }
+        }
+    }
+}

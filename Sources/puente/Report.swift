@@ -7,7 +7,7 @@ extension Puente {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reports on the back office's orders.",
-            subcommands: [Orders.self])
+            subcommands: [Orders.self, Rejects.self])
     }
 }
 
@@ -39,6 +39,10 @@ extension Puente.Report {
         @Option(help: "Write the report to FILE (atomically) instead of standard output.") var output: String?
 
         func validate() throws {
+            try Self.validateDays(from: from, to: to)
+        }
+
+        static func validateDays(from: String?, to: String?) throws {
             for (name, day) in [("--from", from), ("--to", to)] {
                 guard let day else { continue }
                 let parts = day.split(separator: "-")
@@ -53,12 +57,55 @@ extension Puente.Report {
                 try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
             }
             let query = OrderQuery(from: from, to: to, status: status, pos: site, client: client, seller: seller)
-            try Failure.guarding {
-                let sink = try output.map { try ReportOutput(file: URL(filePath: $0, relativeTo: context.workingDirectory)) }
-                    ?? ReportOutput()
+            try ReportCommand.write(to: output, in: context) { sink in
                 try session.orderReport().write(query, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
-                try sink.finish()
             }
+        }
+    }
+}
+
+extension Puente.Report {
+    struct Rejects: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rejected and held orders with every reason, the file and the line.",
+            discussion: "Table and csv: a row per reason; json: an object per order. --from and --to are the days the orders were taken.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "table (for people), json (for scripts) or csv (for a spreadsheet).")
+        var format: Orders.Format = .table
+        @Option(help: "Orders taken from this day on (yyyy-mm-dd).") var from: String?
+        @Option(help: "Orders taken up to this day (yyyy-mm-dd).") var to: String?
+        @Option(help: "Only orders with this reason (a reason code, like price-mismatch).") var reason: ReasonCode?
+        @Option(help: "Write the report to FILE (atomically) instead of standard output.") var output: String?
+
+        func validate() throws {
+            try Orders.validateDays(from: from, to: to)
+        }
+
+        func run() throws {
+            let context = try global.makeContext()
+            let session = try Failure.guarding {
+                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
+            }
+            try ReportCommand.write(to: output, in: context) { sink in
+                try session.rejectsReport().write(from: from, to: to, reason: reason,
+                                                  format: ReportFormat(rawValue: format.rawValue)!, into: sink)
+            }
+        }
+    }
+}
+
+extension ReasonCode: ExpressibleByArgument {}
+
+/// Where a report command writes: `--output FILE` (atomically) or standard output.
+enum ReportCommand {
+    static func write(to output: String?, in context: CommandContext, _ body: (ReportOutput) throws -> Void) throws {
+        try Failure.guarding {
+            let sink = try output.map { try ReportOutput(file: URL(filePath: $0, relativeTo: context.workingDirectory)) }
+                ?? ReportOutput()
+            try body(sink)
+            try sink.finish()
         }
     }
 }

@@ -84,4 +84,37 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: url.path))
         #expect(!FileManager.default.fileExists(atPath: AtomicFile.temporaryURL(for: url).path))
     }
+
+    func rejects(_ fixture: ImportFixture, reason: ReasonCode? = nil, from: String? = nil, format: ReportFormat) throws -> [UInt8] {
+        let url = fixture.base.folder.url.appending(path: "rejects-\(UUID().uuidString)")
+        let output = try ReportOutput(file: url)
+        try RejectsReport(store: fixture.store, locale: "es-AR").write(from: from, reason: reason, format: format, into: output)
+        try output.finish()
+        return Array(try Data(contentsOf: url))
+    }
+
+    /// Rejected and held orders with every reason, file and line; filtered by reason and day.
+    @Test func rejectsWithEveryReasonFileAndLine() throws {
+        let fixture = try fixture()
+        defer { fixture.remove() }
+        let json = try rejects(fixture, format: .json)
+        let orders = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])
+        // Morning: 2 held, 5 rejected; afternoon: 3 rejected.
+        #expect(orders.filter { $0["outcome"] as? String == "held" }.count == 2)
+        #expect(orders.filter { $0["outcome"] as? String == "rejected" }.count == 8)
+        let held = try #require(orders.first { $0["number"] as? String == "9900-00000002" })
+        #expect(held["file"] as? String == "pedidos-2026-11-28-manana.xml" && held["line"] as? Int == 10)
+        #expect((held["reasons"] as? [[String: Any]])?.first?["code"] as? String == "price-mismatch")
+
+        let mismatches = try rejects(fixture, reason: .priceMismatch, format: .json)
+        #expect((try JSONSerialization.jsonObject(with: Data(mismatches)) as? [[String: Any]])?.count == 1)
+        #expect(String(decoding: try rejects(fixture, from: "2026-11-29", format: .json), as: UTF8.self) == "[]\n")
+
+        // CSV: a row per reason, in the people's dialect.
+        let csv = String(decoding: try rejects(fixture, format: .csv).dropFirst(3), as: UTF8.self).components(separatedBy: "\r\n")
+        let reasons = orders.map { ($0["reasons"] as? [[String: Any]])?.count ?? 0 }.reduce(0, +)
+        #expect(csv.count == 1 + reasons + 1)
+        #expect(csv[0].hasPrefix("Resultado;Pedido web;Número;PV;"))
+        #expect(csv.contains { $0.hasPrefix("held;W-10046;9900-00000002;9900;") && $0.contains(";price-mismatch;P00020;1376,50;1.00;") })
+    }
 }

@@ -31,25 +31,23 @@ public struct OrderReport: Sendable {
         var count = 0
         switch format {
         case .table:
-            try output.write(Self.tableRow(Self.tableHeader) + "\n")
+            let table = FixedColumns(widths: [13, 14, 16, 10, 30, 8, 14, 5, 14], rightAligned: [7, 8])
+            try output.write(table.row(["number", "order", "date", "client", "name", "seller", "status", "lines", "total"]))
             try store.forEachOrderSummary(query) { order in
                 count += 1
-                try output.write(Self.tableRow([
+                try output.write(table.row([
                     order.number, order.order, String(order.date.prefix(16)).replacingOccurrences(of: "T", with: " "),
                     order.client, order.clientName, order.seller ?? "", order.status, String(order.lines), order.total,
-                ].map(SafeText.forTerminal)) + "\n")
+                ].map(SafeText.forTerminal)))
             }
             try output.write(count == 1 ? "1 order\n" : "\(count) orders\n")
         case .json:
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            try output.write("[")
+            var array = JSONArrayWriter(output)
             try store.forEachOrderSummary(query) { order in
-                try output.write((count == 0 ? "\n  " : ",\n  ") + String(decoding: try encoder.encode(order), as: UTF8.self))
                 count += 1
+                try array.append(order)
             }
-            try output.write(count == 0 ? "]\n" : "\n]\n")
+            try array.finish()
         case .csv:
             let dialect = PeopleCSV(locale: locale)
             var writer = CSVWriter(dialect: .excel(locale: locale))
@@ -67,25 +65,50 @@ public struct OrderReport: Sendable {
         }
         return count
     }
+}
 
-    static let tableHeader = ["number", "order", "date", "client", "name", "seller", "status", "lines", "total"]
-    /// Column widths: a stream cannot measure its widest cell, so wide text is cut.
-    static let tableWidths = [13, 14, 16, 10, 30, 8, 14, 5, 14]
-    static let rightAligned: Set<Int> = [7, 8]
+/// A table streamed to a terminal: a stream cannot measure its widest cell, so each column has
+/// a width and wider text is cut with `…` (the last column may run on).
+struct FixedColumns {
+    let widths: [Int]
+    var rightAligned: Set<Int> = []
+    var lastRunsOn = false
 
-    static func tableRow(_ cells: [String]) -> String {
+    func row(_ cells: [String]) -> String {
         var line = ""
         for (index, cell) in cells.enumerated() {
-            let width = tableWidths[index]
+            let width = widths[index]
             let count = cell.count
-            let shown = count > width ? String(cell.prefix(width - 1)) + "…" : cell
-            let pad = String(repeating: " ", count: width - min(count, width))
+            let last = index == widths.count - 1
+            let shown = count > width && !(last && lastRunsOn) ? String(cell.prefix(width - 1)) + "…" : cell
+            let pad = String(repeating: " ", count: max(0, width - shown.count))
             if index > 0 { line += "  " }
             line += rightAligned.contains(index) ? pad + shown : shown + pad
         }
         while line.last == " " { line.removeLast() }
-        return line
+        return line + "\n"
     }
+}
+
+/// A JSON array streamed an element at a time (keys in snake case, sorted).
+struct JSONArrayWriter {
+    private let output: ReportOutput
+    private let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    private var empty = true
+
+    init(_ output: ReportOutput) { self.output = output }
+
+    mutating func append(_ value: some Encodable) throws {
+        try output.write((empty ? "[\n  " : ",\n  ") + String(decoding: try encoder.encode(value), as: UTF8.self))
+        empty = false
+    }
+
+    func finish() throws { try output.write(empty ? "[]\n" : "\n]\n") }
 }
 
 /// CSV for people: what Excel with the `locale`'s settings opens cleanly (es-AR: `;`, decimal

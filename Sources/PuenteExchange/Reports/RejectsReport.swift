@@ -1,0 +1,92 @@
+import Foundation
+import PuenteDomain
+import PuenteFormats
+import PuenteStore
+
+/// Rejected and held orders with every reason, the file and the line: what an admin works
+/// through. Table and CSV have a row per reason (a spreadsheet filters by code); JSON an
+/// object per order with its reasons. Streamed.
+public struct RejectsReport: Sendable {
+    let store: BackOfficeStore
+    let locale: String
+
+    init(store: BackOfficeStore, locale: String) {
+        self.store = store
+        self.locale = locale
+    }
+
+    /// Writes the orders taken on the days `from`…`to` with a reason `reason` (all when nil);
+    /// the number of orders.
+    @discardableResult
+    public func write(from: String? = nil, to: String? = nil, reason: ReasonCode? = nil, format: ReportFormat,
+                      into output: ReportOutput) throws -> Int {
+        var count = 0
+        func each(_ body: (OrderAttention) throws -> Void) throws {
+            try store.forEachOrderNeedingAttention(from: from, to: to, reason: reason) { order in
+                count += 1
+                try body(order)
+            }
+        }
+        switch format {
+        case .table:
+            let table = FixedColumns(widths: [8, 14, 13, 16, 10, 30, 6, 60], lastRunsOn: true)
+            try output.write(table.row(["outcome", "order", "number", "taken", "client", "file", "line", "reason"]))
+            try each { order in
+                for reason in order.reasons {
+                    try output.write(table.row([
+                        order.outcome.rawValue, order.order, order.number?.description ?? "",
+                        String(order.taken.prefix(16)).replacingOccurrences(of: "T", with: " "), order.client, order.file,
+                        String(reason.line), reason.summary,
+                    ].map(SafeText.forTerminal)))
+                }
+            }
+            try output.write(count == 1 ? "1 order\n" : "\(count) orders\n")
+        case .json:
+            var array = JSONArrayWriter(output)
+            try each { order in
+                try array.append(JSON(outcome: order.outcome.rawValue, order: order.order, pos: order.pos,
+                                      number: order.number?.description, date: order.date, client: order.client,
+                                      seller: order.seller, file: order.file, line: order.line, taken: order.taken,
+                                      reasons: order.reasons))
+            }
+            try array.finish()
+        case .csv:
+            let people = PeopleCSV(locale: locale)
+            var writer = CSVWriter(dialect: .excel(locale: locale))
+            writer.write(people.spanish
+                ? ["Resultado", "Pedido web", "Número", "PV", "Fecha del pedido", "Tomado", "Cliente", "Vendedor", "Archivo",
+                   "Línea", "Motivo", "Producto", "Esperado", "Recibido", "Detalle"]
+                : ["Outcome", "Web order", "Number", "POS", "Order date", "Taken", "Client", "Seller", "File", "Line",
+                   "Reason", "Product", "Expected", "Got", "Detail"])
+            try each { order in
+                for reason in order.reasons {
+                    writer.write([
+                        order.outcome.rawValue, PeopleCSV.text(order.order), order.number?.description ?? "",
+                        order.pos.map(String.init) ?? "", PeopleCSV.text(order.date), people.date(order.taken),
+                        PeopleCSV.text(order.client), PeopleCSV.text(order.seller ?? ""), PeopleCSV.text(order.file),
+                        String(reason.line), reason.code.rawValue, PeopleCSV.text(reason.product ?? ""),
+                        reason.expected.map(people.number) ?? "", PeopleCSV.text(reason.got ?? ""),
+                        PeopleCSV.text(reason.message ?? ""),
+                    ])
+                }
+                if writer.buffer.count >= 1 << 16 { try output.write(writer.takeBytes()) }
+            }
+            try output.write(writer.takeBytes())
+        }
+        return count
+    }
+
+    struct JSON: Encodable {
+        let outcome: String
+        let order: String
+        let pos: Int?
+        let number: String?
+        let date: String
+        let client: String
+        let seller: String?
+        let file: String
+        let line: Int
+        let taken: String
+        let reasons: [OrderReason]
+    }
+}
