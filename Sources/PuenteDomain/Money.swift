@@ -122,5 +122,11 @@ public struct Percentage: Hashable, Comparable, Sendable, CustomStringConvertibl
         FixedPoint.format(units, scale: Self.scale, minimumFractionDigits: 0, decimalSeparator: ".")
     }
 
+    /// `21.00`, `10.50` (or with `decimalSeparator`).
+    public func formatted(decimalSeparator: Character = ".", minimumFractionDigits: Int = 2) -> String {
+        FixedPoint.format(units, scale: Self.scale, minimumFractionDigits: minimumFractionDigits,
+                          decimalSeparator: decimalSeparator)
+    }
+
     public static func < (lhs: Percentage, rhs: Percentage) -> Bool { lhs.units < rhs.units }
 }

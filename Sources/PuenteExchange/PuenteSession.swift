@@ -87,6 +87,11 @@ public struct PuenteSession: Sendable {
         OrderReport(store: store, locale: configuration.locale)
     }
 
+    /// The price lists as the sites show them, in the configured locale.
+    public func pricesReport() -> PricesReport {
+        PricesReport(store: store, locale: configuration.locale)
+    }
+
     /// Rejected and held orders with their reasons, in the configured locale.
     public func rejectsReport() -> RejectsReport {
         RejectsReport(store: store, locale: configuration.locale)

@@ -212,3 +212,43 @@ extension BackOfficeStore {
         }
     }
 }
+
+/// One price as a site shows it.
+public struct SitePrice: Sendable, Equatable {
+    public var priceList: String
+    public var listName: String
+    public var currency: String
+    public var product: String
+    public var description: String
+    public var unit: String
+    /// VAT, hundredths of a point.
+    public var taxRate: Percentage
+    public var price: Money
+    /// An inactive product's prices still go to the site, which shows it as not orderable.
+    public var productActive: Bool
+}
+
+extension BackOfficeStore {
+    /// The prices the sites are given: every active price on the active lists of the clients a
+    /// package carries (web-enabled clients, and the active clients of a
+    /// web-enabled seller), by list and product; one list when `list` is given. One at a time.
+    public func forEachSitePrice(list: String?, _ body: (SitePrice) throws -> Void) throws {
+        try database.read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT l.code, l.name, l.currency, p.product, d.description, d.unit, d.tax_rate, p.price, d.active
+                FROM price_lists l
+                JOIN prices p ON p.price_list = l.code AND p.active = 1
+                JOIN products d ON d.code = p.product
+                WHERE l.active = 1 AND (?1 IS NULL OR l.code = ?1) AND l.code IN (
+                    SELECT price_list FROM clients WHERE active = 1 AND (password_hash <> '' OR seller IN (
+                        SELECT code FROM sellers WHERE active = 1 AND password_hash <> '')))
+                ORDER BY l.code, p.product
+                """, arguments: [list])
+            while let row = try rows.next() {
+                try body(SitePrice(priceList: row[0], listName: row[1], currency: row[2], product: row[3], description: row[4],
+                                   unit: row[5], taxRate: Percentage(units: row[6]), price: Money(units: row[7]),
+                                   productActive: row[8]))
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@ extension Puente {
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reports on the back office's orders.",
-            subcommands: [Orders.self, Rejects.self])
+            subcommands: [Orders.self, Prices.self, Rejects.self])
     }
 }
 
@@ -91,6 +91,30 @@ extension Puente.Report {
             try ReportCommand.write(to: output, in: context) { sink in
                 try session.rejectsReport().write(from: from, to: to, reason: reason,
                                                   format: ReportFormat(rawValue: format.rawValue)!, into: sink)
+            }
+        }
+    }
+}
+
+extension Puente.Report {
+    struct Prices: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The price lists as the sites show them: the lists of the clients a package carries.")
+
+        @OptionGroup var global: GlobalOptions
+
+        @Option(help: "table (for people), json (for scripts) or csv (for a spreadsheet).")
+        var format: Orders.Format = .table
+        @Option(help: "Only this price list.") var list: String?
+        @Option(help: "Write the report to FILE (atomically) instead of standard output.") var output: String?
+
+        func run() throws {
+            let context = try global.makeContext()
+            let session = try Failure.guarding {
+                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
+            }
+            try ReportCommand.write(to: output, in: context) { sink in
+                try session.pricesReport().write(list: list, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
             }
         }
     }

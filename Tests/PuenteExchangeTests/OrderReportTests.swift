@@ -117,4 +117,25 @@ import Testing
         #expect(csv[0].hasPrefix("Resultado;Pedido web;Número;PV;"))
         #expect(csv.contains { $0.hasPrefix("held;W-10046;9900-00000002;9900;") && $0.contains(";price-mismatch;P00020;1376,50;1.00;") })
     }
+
+    /// The prices report shows what a full package gives the site, price for price.
+    @Test func pricesAsTheSiteSeesThem() throws {
+        let fixture = try fixture()
+        defer { fixture.remove() }
+        let report = try fixture.base.exporter().export(full: true)
+        let package = try PackageReader(fixture.base.folder.url.appending(path: "Outbox/\(try #require(report.sites.first?.package))"))
+        let sent = Set(try package.records("prices").map { "\($0["price_list"]!) \($0["product"]!) \($0["price"]!)" })
+        let url = fixture.base.folder.url.appending(path: "prices.json")
+        let output = try ReportOutput(file: url)
+        try PricesReport(store: fixture.store, locale: "es-AR").write(format: .json, to: output)
+        try output.finish()
+        let shown = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[String: Any]])
+        #expect(Set(shown.map { "\($0["price_list"]!) \($0["product"]!) \($0["price"]!)" }) == sent)
+        #expect(shown.contains { $0["product"] as? String == "P00005" && $0["product_active"] as? Bool == false })
+        #expect(shown.count == sent.count && !sent.isEmpty)
+        let one = try ReportOutput(file: url)
+        #expect(try PricesReport(store: fixture.store, locale: "es-AR").write(list: "L1", format: .csv, to: one)
+                == shown.filter { $0["price_list"] as? String == "L1" }.count)
+        try one.finish()
+    }
 }
