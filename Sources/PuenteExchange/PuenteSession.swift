@@ -82,19 +82,9 @@ public struct PuenteSession: Sendable {
         try store.orderSummaries()
     }
 
-    /// The orders report ("Reporte de Pedidos"), in the configured locale.
-    public func orderReport() -> OrderReport {
-        OrderReport(store: store, locale: configuration.locale)
-    }
-
-    /// The price lists as the sites show them, in the configured locale.
-    public func pricesReport() -> PricesReport {
-        PricesReport(store: store, locale: configuration.locale)
-    }
-
-    /// Rejected and held orders with their reasons, in the configured locale.
-    public func rejectsReport() -> RejectsReport {
-        RejectsReport(store: store, locale: configuration.locale)
+    /// The reports (orders, prices, rejects), in the configured locale.
+    public func reports() -> Reports {
+        Reports(store: store, locale: configuration.locale)
     }
 
     public func masterLoader() throws -> MasterLoader {

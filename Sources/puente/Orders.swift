@@ -68,7 +68,7 @@ extension Puente.Orders {
             let query = OrderQuery(status: status, client: client, seller: seller)
             try Failure.guarding {
                 let output = ReportOutput()
-                try session.orderReport().write(query, format: global.json ? .json : .table, to: output)
+                try session.reports().orders(query, format: global.json ? .json : .table, to: output)
                 try output.finish()
             }
         }

@@ -58,7 +58,7 @@ extension Puente.Report {
             }
             let query = OrderQuery(from: from, to: to, status: status, pos: site, client: client, seller: seller)
             try ReportCommand.write(to: output, in: context) { sink in
-                try session.orderReport().write(query, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
+                try session.reports().orders(query, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
             }
         }
     }
@@ -89,7 +89,7 @@ extension Puente.Report {
                 try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
             }
             try ReportCommand.write(to: output, in: context) { sink in
-                try session.rejectsReport().write(from: from, to: to, reason: reason,
+                try session.reports().rejects(from: from, to: to, reason: reason,
                                                   format: ReportFormat(rawValue: format.rawValue)!, into: sink)
             }
         }
@@ -114,7 +114,7 @@ extension Puente.Report {
                 try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
             }
             try ReportCommand.write(to: output, in: context) { sink in
-                try session.pricesReport().write(list: list, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
+                try session.reports().prices(list: list, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
             }
         }
     }

@@ -19,7 +19,7 @@ import Testing
                 locale: String = "es-AR") throws -> [UInt8] {
         let url = fixture.base.folder.url.appending(path: "report-\(UUID().uuidString)")
         let output = try ReportOutput(file: url)
-        try OrderReport(store: fixture.store, locale: locale).write(query, format: format, to: output)
+        try Reports(store: fixture.store, locale: locale).orders(query, format: format, to: output)
         try output.finish()
         return Array(try Data(contentsOf: url))
     }
@@ -88,7 +88,7 @@ import Testing
     func rejects(_ fixture: ImportFixture, reason: ReasonCode? = nil, from: String? = nil, format: ReportFormat) throws -> [UInt8] {
         let url = fixture.base.folder.url.appending(path: "rejects-\(UUID().uuidString)")
         let output = try ReportOutput(file: url)
-        try RejectsReport(store: fixture.store, locale: "es-AR").write(from: from, reason: reason, format: format, into: output)
+        try Reports(store: fixture.store, locale: "es-AR").rejects(from: from, reason: reason, format: format, into: output)
         try output.finish()
         return Array(try Data(contentsOf: url))
     }
@@ -127,14 +127,14 @@ import Testing
         let sent = Set(try package.records("prices").map { "\($0["price_list"]!) \($0["product"]!) \($0["price"]!)" })
         let url = fixture.base.folder.url.appending(path: "prices.json")
         let output = try ReportOutput(file: url)
-        try PricesReport(store: fixture.store, locale: "es-AR").write(format: .json, to: output)
+        try Reports(store: fixture.store, locale: "es-AR").prices(format: .json, to: output)
         try output.finish()
         let shown = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[String: Any]])
         #expect(Set(shown.map { "\($0["price_list"]!) \($0["product"]!) \($0["price"]!)" }) == sent)
         #expect(shown.contains { $0["product"] as? String == "P00005" && $0["product_active"] as? Bool == false })
         #expect(shown.count == sent.count && !sent.isEmpty)
         let one = try ReportOutput(file: url)
-        #expect(try PricesReport(store: fixture.store, locale: "es-AR").write(list: "L1", format: .csv, to: one)
+        #expect(try Reports(store: fixture.store, locale: "es-AR").prices(list: "L1", format: .csv, to: one)
                 == shown.filter { $0["price_list"] as? String == "L1" }.count)
         try one.finish()
     }

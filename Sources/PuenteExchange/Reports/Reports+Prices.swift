@@ -3,20 +3,12 @@ import PuenteDomain
 import PuenteFormats
 import PuenteStore
 
-/// The price lists as the sites are given them (the lists of the clients a package carries, an
-/// inactive product's prices included and marked), by list and product. Streamed.
-public struct PricesReport: Sendable {
-    let store: BackOfficeStore
-    let locale: String
-
-    init(store: BackOfficeStore, locale: String) {
-        self.store = store
-        self.locale = locale
-    }
-
-    /// Writes every list's prices, or those of `list`; the number of prices.
+extension Reports {
+    /// The price lists as the sites are given them (the lists of the clients a package carries,
+    /// an inactive product's prices included and marked), by list and product: every list's,
+    /// or those of `list`; the number of prices.
     @discardableResult
-    public func write(list: String? = nil, format: ReportFormat, to output: ReportOutput) throws -> Int {
+    public func prices(list: String? = nil, format: ReportFormat, to output: ReportOutput) throws -> Int {
         var count = 0
         func each(_ body: (SitePrice) throws -> Void) throws {
             try store.forEachSitePrice(list: list) { price in
@@ -39,7 +31,7 @@ public struct PricesReport: Sendable {
         case .json:
             var array = JSONArrayWriter(output)
             try each { price in
-                try array.append(JSON(priceList: price.priceList, listName: price.listName, currency: price.currency,
+                try array.append(PriceJSON(priceList: price.priceList, listName: price.listName, currency: price.currency,
                                       product: price.product, description: price.description, unit: price.unit,
                                       taxRate: rate(price.taxRate), price: money(price.price),
                                       productActive: price.productActive))
@@ -47,23 +39,21 @@ public struct PricesReport: Sendable {
             try array.finish()
         case .csv:
             let people = PeopleCSV(locale: locale)
-            var writer = CSVWriter(dialect: .excel(locale: locale))
-            writer.write(people.spanish
+            var writer = PeopleCSVWriter(output, locale: locale, header: people.spanish
                 ? ["Lista", "Nombre de la lista", "Moneda", "Producto", "Descripción", "Unidad", "IVA %", "Precio", "Activo"]
                 : ["List", "List name", "Currency", "Product", "Description", "Unit", "VAT %", "Price", "Active"])
             try each { price in
-                writer.write([PeopleCSV.text(price.priceList), PeopleCSV.text(price.listName), PeopleCSV.text(price.currency),
+                try writer.append([PeopleCSV.text(price.priceList), PeopleCSV.text(price.listName), PeopleCSV.text(price.currency),
                               PeopleCSV.text(price.product), PeopleCSV.text(price.description), PeopleCSV.text(price.unit),
                               people.number(rate(price.taxRate)), people.number(money(price.price)),
                               price.productActive ? (people.spanish ? "S" : "Y") : "N"])
-                if writer.buffer.count >= 1 << 16 { try output.write(writer.takeBytes()) }
             }
-            try output.write(writer.takeBytes())
+            try writer.finish()
         }
         return count
     }
 
-    struct JSON: Encodable {
+    struct PriceJSON: Encodable {
         let priceList: String
         let listName: String
         let currency: String

@@ -3,23 +3,14 @@ import PuenteDomain
 import PuenteFormats
 import PuenteStore
 
-/// Rejected and held orders with every reason, the file and the line: what an admin works
-/// through. Table and CSV have a row per reason (a spreadsheet filters by code); JSON an
-/// object per order with its reasons. Streamed.
-public struct RejectsReport: Sendable {
-    let store: BackOfficeStore
-    let locale: String
-
-    init(store: BackOfficeStore, locale: String) {
-        self.store = store
-        self.locale = locale
-    }
-
-    /// Writes the orders taken on the days `from`…`to` with a reason `reason` (all when nil);
-    /// the number of orders.
+extension Reports {
+    /// Rejected and held orders with every reason, the file and the line: what an admin works
+    /// through, those taken on the days `from`…`to` with a reason `reason` (all when nil). Table
+    /// and CSV have a row per reason (a spreadsheet filters by code); JSON an object per order
+    /// with its reasons. The number of orders.
     @discardableResult
-    public func write(from: String? = nil, to: String? = nil, reason: ReasonCode? = nil, format: ReportFormat,
-                      into output: ReportOutput) throws -> Int {
+    public func rejects(from: String? = nil, to: String? = nil, reason: ReasonCode? = nil, format: ReportFormat,
+                        into output: ReportOutput) throws -> Int {
         var count = 0
         func each(_ body: (OrderAttention) throws -> Void) throws {
             try store.forEachOrderNeedingAttention(from: from, to: to, reason: reason) { order in
@@ -44,7 +35,7 @@ public struct RejectsReport: Sendable {
         case .json:
             var array = JSONArrayWriter(output)
             try each { order in
-                try array.append(JSON(outcome: order.outcome.rawValue, order: order.order, pos: order.pos,
+                try array.append(RejectJSON(outcome: order.outcome.rawValue, order: order.order, pos: order.pos,
                                       number: order.number?.description, date: order.date, client: order.client,
                                       seller: order.seller, file: order.file, line: order.line, taken: order.taken,
                                       reasons: order.reasons))
@@ -52,15 +43,14 @@ public struct RejectsReport: Sendable {
             try array.finish()
         case .csv:
             let people = PeopleCSV(locale: locale)
-            var writer = CSVWriter(dialect: .excel(locale: locale))
-            writer.write(people.spanish
+            var writer = PeopleCSVWriter(output, locale: locale, header: people.spanish
                 ? ["Resultado", "Pedido web", "Número", "PV", "Fecha del pedido", "Tomado", "Cliente", "Vendedor", "Archivo",
                    "Línea", "Motivo", "Producto", "Esperado", "Recibido", "Detalle"]
                 : ["Outcome", "Web order", "Number", "POS", "Order date", "Taken", "Client", "Seller", "File", "Line",
                    "Reason", "Product", "Expected", "Got", "Detail"])
             try each { order in
                 for reason in order.reasons {
-                    writer.write([
+                    try writer.append([
                         order.outcome.rawValue, PeopleCSV.text(order.order), order.number?.description ?? "",
                         order.pos.map(String.init) ?? "", PeopleCSV.text(order.date), people.date(order.taken),
                         PeopleCSV.text(order.client), PeopleCSV.text(order.seller ?? ""), PeopleCSV.text(order.file),
@@ -69,14 +59,13 @@ public struct RejectsReport: Sendable {
                         PeopleCSV.text(reason.message ?? ""),
                     ])
                 }
-                if writer.buffer.count >= 1 << 16 { try output.write(writer.takeBytes()) }
             }
-            try output.write(writer.takeBytes())
+            try writer.finish()
         }
         return count
     }
 
-    struct JSON: Encodable {
+    struct RejectJSON: Encodable {
         let outcome: String
         let order: String
         let pos: Int?

@@ -13,9 +13,9 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case csv
 }
 
-/// "Reporte de Pedidos": the posted orders (held, pending and later) as an admin and an
-/// accountant read them, streamed row by row whatever their number.
-public struct OrderReport: Sendable {
+/// The reports people open, each streamed row by row whatever the number of rows, in the
+/// configured locale: orders, prices, rejects.
+public struct Reports: Sendable {
     let store: BackOfficeStore
     let locale: String
 
@@ -24,10 +24,11 @@ public struct OrderReport: Sendable {
         self.locale = locale
     }
 
-    /// Writes the orders `query` takes in `format` to `output` (finished by the caller); the
-    /// number of orders.
+    /// "Reporte de Pedidos": the posted orders (held, pending and later) `query` takes, as an
+    /// admin and an accountant read them, in `format` to `output` (finished by the caller);
+    /// the number of orders.
     @discardableResult
-    public func write(_ query: OrderQuery, format: ReportFormat, to output: ReportOutput) throws -> Int {
+    public func orders(_ query: OrderQuery, format: ReportFormat, to output: ReportOutput) throws -> Int {
         var count = 0
         switch format {
         case .table:
@@ -50,21 +51,39 @@ public struct OrderReport: Sendable {
             try array.finish()
         case .csv:
             let dialect = PeopleCSV(locale: locale)
-            var writer = CSVWriter(dialect: .excel(locale: locale))
-            writer.write(dialect.orderHeader)
+            var writer = PeopleCSVWriter(output, locale: locale, header: dialect.orderHeader)
             try store.forEachOrderSummary(query) { order in
                 count += 1
-                writer.write([
+                try writer.append([
                     PeopleCSV.text(order.number), PeopleCSV.text(order.order), String(order.pos), dialect.date(order.date),
                     PeopleCSV.text(order.client), PeopleCSV.text(order.clientName), PeopleCSV.text(order.seller ?? ""),
                     PeopleCSV.text(order.status), String(order.lines), dialect.number(order.total),
                 ])
-                if writer.buffer.count >= 1 << 16 { try output.write(writer.takeBytes()) }
             }
-            try output.write(writer.takeBytes())
+            try writer.finish()
         }
         return count
     }
+}
+
+/// CSV streamed for people: the locale's Excel dialect, a header, then rows as they come
+/// (64 KiB at a time to the output).
+struct PeopleCSVWriter {
+    private let output: ReportOutput
+    private var writer: CSVWriter
+
+    init(_ output: ReportOutput, locale: String, header: [String]) {
+        self.output = output
+        writer = CSVWriter(dialect: .excel(locale: locale))
+        writer.write(header)
+    }
+
+    mutating func append(_ cells: [String]) throws {
+        writer.write(cells)
+        if writer.buffer.count >= 1 << 16 { try output.write(writer.takeBytes()) }
+    }
+
+    mutating func finish() throws { try output.write(writer.takeBytes()) }
 }
 
 /// A table streamed to a terminal: a stream cannot measure its widest cell, so each column has
