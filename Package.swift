@@ -29,14 +29,15 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CDeflate", providers: [.apt(["zlib1g-dev"])]),
+        // Workbooks for people (`report … --format xlsx`), in constant memory.
+        .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // SHA-256 blocks through the processor's SHA instructions, when it has them.
         .target(name: "CSHA256"),
 
         .target(name: "PuenteSecurity", dependencies: ["CCrypt", "CSHA256"]),
 
         .target(name: "PuenteDomain", dependencies: ["PuenteSecurity"]),
-        .target(name: "PuenteFormats", dependencies: ["PuenteDomain", "CLibXML2", "CDeflate"]),
-        // SHA-256 blocks through the processor's SHA instructions, when it has them.
+        .target(name: "PuenteFormats", dependencies: ["PuenteDomain", "CLibXML2", "CDeflate", "CXlsxWriter"]),
         .target(
             name: "PuenteStore",
             dependencies: [

@@ -138,4 +138,29 @@ import Testing
                 == shown.filter { $0["price_list"] as? String == "L1" }.count)
         try one.finish()
     }
+
+    /// A real workbook: a frozen header row with an autofilter over the data, numbers as
+    /// numbers in `#,##0.00`, days as dates in `dd/mm/yyyy`, text as text, widths from the
+    /// content. (Tests/LibreOffice/check-xlsx.py opens the reports with LibreOffice too.)
+    @Test func xlsxWorkbook() throws {
+        let fixture = try fixture()
+        defer { fixture.remove() }
+        let url = fixture.base.folder.url.appending(path: "pedidos.xlsx")
+        let output = try ReportOutput(file: url)
+        try Reports(store: fixture.store, locale: "es-AR").orders(OrderQuery(), format: .xlsx, to: output)
+        try output.finish()
+        let workbook = try PackageReader(url)
+        let sheet = String(decoding: try #require(workbook.entries["xl/worksheets/sheet1.xml"]), as: UTF8.self)
+        let styles = String(decoding: try #require(workbook.entries["xl/styles.xml"]), as: UTF8.self)
+        #expect(sheet.contains(#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#))
+        #expect(sheet.contains(#"<autoFilter ref="A1:J6"/>"#))
+        #expect(sheet.contains(#"<t>Almacén Don Tito</t>"#), "text as text")
+        #expect(sheet.contains(#"<c r="J2" s="3"><v>40549.52</v></c>"#), "the total a number, formatted")
+        #expect(sheet.contains(#"<c r="D2" s="2"><v>46354</v></c>"#), "the day a date serial (2026-11-28)")
+        #expect(sheet.contains(#"<col min="6" max="6" width="34"#), "the name column as wide as its widest name")
+        #expect(styles.contains(###"formatCode="#,##0.00""###) && styles.contains(#"formatCode="dd/mm/yyyy""#))
+        // Only to a file.
+        #expect { try Reports(store: fixture.store, locale: "es-AR").orders(OrderQuery(), format: .xlsx, to: ReportOutput()) }
+            throws: { ($0 as? PuenteError)?.code == .usage }
+    }
 }

@@ -30,6 +30,10 @@ public final class ReportOutput {
         if let temporary, !finished { unlink(temporary.path) }
     }
 
+    /// The temporary file a library writes whole by its path (an xlsx workbook); nil for
+    /// standard output. `finish()` then gives it its name.
+    var temporaryPath: String? { temporary?.path }
+
     public func write(_ text: String) throws {
         buffer.append(contentsOf: text.utf8)
         if buffer.count >= 1 << 16 { try flush() }

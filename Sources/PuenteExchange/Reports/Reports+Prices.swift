@@ -39,9 +39,7 @@ extension Reports {
             try array.finish()
         case .csv:
             let people = PeopleCSV(locale: locale)
-            var writer = PeopleCSVWriter(output, locale: locale, header: people.spanish
-                ? ["Lista", "Nombre de la lista", "Moneda", "Producto", "Descripción", "Unidad", "IVA %", "Precio", "Activo"]
-                : ["List", "List name", "Currency", "Product", "Description", "Unit", "VAT %", "Price", "Active"])
+            var writer = PeopleCSVWriter(output, locale: locale, header: people.pricesHeader)
             try each { price in
                 try writer.append([PeopleCSV.text(price.priceList), PeopleCSV.text(price.listName), PeopleCSV.text(price.currency),
                               PeopleCSV.text(price.product), PeopleCSV.text(price.description), PeopleCSV.text(price.unit),
@@ -49,6 +47,15 @@ extension Reports {
                               price.productActive ? (people.spanish ? "S" : "Y") : "N"])
             }
             try writer.finish()
+        case .xlsx:
+            let people = PeopleCSV(locale: locale)
+            let sheet = try workbook(output, sheet: people.spanish ? "Precios" : "Prices", header: people.pricesHeader)
+            try each { price in
+                try sheet.append([.text(price.priceList), .text(price.listName), .text(price.currency), .text(price.product),
+                                  .text(price.description), .text(price.unit), .money(Money(units: price.taxRate.units * 100)),
+                                  .money(price.price), .text(price.productActive ? (people.spanish ? "S" : "Y") : "N")])
+            }
+            try sheet.finish()
         }
         return count
     }

@@ -43,11 +43,7 @@ extension Reports {
             try array.finish()
         case .csv:
             let people = PeopleCSV(locale: locale)
-            var writer = PeopleCSVWriter(output, locale: locale, header: people.spanish
-                ? ["Resultado", "Pedido web", "Número", "PV", "Fecha del pedido", "Tomado", "Cliente", "Vendedor", "Archivo",
-                   "Línea", "Motivo", "Producto", "Esperado", "Recibido", "Detalle"]
-                : ["Outcome", "Web order", "Number", "POS", "Order date", "Taken", "Client", "Seller", "File", "Line",
-                   "Reason", "Product", "Expected", "Got", "Detail"])
+            var writer = PeopleCSVWriter(output, locale: locale, header: people.rejectsHeader)
             try each { order in
                 for reason in order.reasons {
                     try writer.append([
@@ -61,6 +57,22 @@ extension Reports {
                 }
             }
             try writer.finish()
+        case .xlsx:
+            let people = PeopleCSV(locale: locale)
+            let sheet = try workbook(output, sheet: people.spanish ? "Rechazos" : "Rejects", header: people.rejectsHeader)
+            try each { order in
+                for reason in order.reasons {
+                    try sheet.append([
+                        .text(order.outcome.rawValue), .text(order.order), .text(order.number?.description ?? ""),
+                        order.pos.map { .integer($0) } ?? .empty, .text(order.date), Self.day(order.taken),
+                        .text(order.client), .text(order.seller ?? ""), .text(order.file), .integer(reason.line),
+                        .text(reason.code.rawValue), .text(reason.product ?? ""),
+                        reason.expected.flatMap { Money($0) }.map { .money($0) } ?? .empty, .text(reason.got ?? ""),
+                        .text(reason.message ?? ""),
+                    ])
+                }
+            }
+            try sheet.finish()
         }
         return count
     }

@@ -11,6 +11,8 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case json
     /// For people's spreadsheets: the `locale`'s Excel dialect.
     case csv
+    /// A workbook (numbers as numbers, days as dates); only to a file.
+    case xlsx
 }
 
 /// The reports people open, each streamed row by row whatever the number of rows, in the
@@ -61,8 +63,35 @@ public struct Reports: Sendable {
                 ])
             }
             try writer.finish()
+        case .xlsx:
+            let people = PeopleCSV(locale: locale)
+            let sheet = try workbook(output, sheet: "Pedidos", header: people.orderHeader)
+            try store.forEachOrderSummary(query) { order in
+                count += 1
+                try sheet.append([.text(order.number), .text(order.order), .integer(order.pos), Self.day(order.date),
+                                  .text(order.client), .text(order.clientName), .text(order.seller ?? ""), .text(order.status),
+                                  .integer(order.lines), Money(order.total).map { .money($0) } ?? .text(order.total)])
+            }
+            try sheet.finish()
         }
         return count
+    }
+
+    /// A workbook written to `output`'s temporary file (an xlsx goes to a file, never stdout).
+    func workbook(_ output: ReportOutput, sheet: String, header: [String]) throws -> XlsxSheetWriter {
+        guard let path = output.temporaryPath else {
+            throw PuenteError(.usage, "an xlsx workbook goes to a file: name it with --output")
+        }
+        return try XlsxSheetWriter(path: path, sheetName: sheet, header: header,
+                                   dateFormat: locale == "en-US" ? "mm/dd/yyyy" : "dd/mm/yyyy",
+                                   temporaryFolder: NSTemporaryDirectory())
+    }
+
+    /// The day of an ISO 8601 moment (`2026-11-28T…`) as a date cell; text when it is none.
+    static func day(_ iso: String) -> XlsxSheetWriter.Cell {
+        let parts = iso.prefix(10).split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, iso.utf8.count >= 10 else { return .text(iso) }
+        return .day(year: parts[0], month: parts[1], day: parts[2])
     }
 }
 
@@ -142,6 +171,20 @@ struct PeopleCSV {
         spanish
             ? ["Número", "Pedido web", "PV", "Fecha", "Cliente", "Nombre", "Vendedor", "Estado", "Líneas", "Total neto"]
             : ["Number", "Web order", "POS", "Date", "Client", "Name", "Seller", "Status", "Lines", "Net total"]
+    }
+
+    var pricesHeader: [String] {
+        spanish
+            ? ["Lista", "Nombre de la lista", "Moneda", "Producto", "Descripción", "Unidad", "IVA %", "Precio", "Activo"]
+            : ["List", "List name", "Currency", "Product", "Description", "Unit", "VAT %", "Price", "Active"]
+    }
+
+    var rejectsHeader: [String] {
+        spanish
+            ? ["Resultado", "Pedido web", "Número", "PV", "Fecha del pedido", "Tomado", "Cliente", "Vendedor", "Archivo",
+               "Línea", "Motivo", "Producto", "Esperado", "Recibido", "Detalle"]
+            : ["Outcome", "Web order", "Number", "POS", "Order date", "Taken", "Client", "Seller", "File", "Line",
+               "Reason", "Product", "Expected", "Got", "Detail"]
     }
 
     /// `1234.50` in the locale's way (`1234,50`): a number cell, never neutralised.
