@@ -23,12 +23,12 @@ extension Puente.Report {
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
-            case table, json, csv, xlsx
+            case table, json, csv, xlsx, html
         }
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "table (for people), json (for scripts), csv or xlsx (for a spreadsheet; xlsx needs --output).")
+        @Option(help: "table (for people), json (for scripts), csv or xlsx (for a spreadsheet; xlsx needs --output), html (one page).")
         var format: Format = .table
         @Option(help: "Orders dated from this day on (yyyy-mm-dd).") var from: String?
         @Option(help: "Orders dated up to this day (yyyy-mm-dd).") var to: String?
@@ -72,7 +72,7 @@ extension Puente.Report {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "table (for people), json (for scripts), csv or xlsx (for a spreadsheet; xlsx needs --output).")
+        @Option(help: "table (for people), json (for scripts), csv or xlsx (for a spreadsheet; xlsx needs --output), html (one page).")
         var format: Orders.Format = .table
         @Option(help: "Orders taken from this day on (yyyy-mm-dd).") var from: String?
         @Option(help: "Orders taken up to this day (yyyy-mm-dd).") var to: String?
@@ -103,7 +103,7 @@ extension Puente.Report {
 
         @OptionGroup var global: GlobalOptions
 
-        @Option(help: "table (for people), json (for scripts), csv or xlsx (for a spreadsheet; xlsx needs --output).")
+        @Option(help: "table (for people), json (for scripts), csv or xlsx (for a spreadsheet; xlsx needs --output), html (one page).")
         var format: Orders.Format = .table
         @Option(help: "Only this price list.") var list: String?
         @Option(help: "Write the report to FILE (atomically) instead of standard output.") var output: String?

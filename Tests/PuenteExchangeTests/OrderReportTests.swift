@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import PuenteDomain
 @testable import PuenteExchange
 import PuenteStore
@@ -162,5 +165,51 @@ import Testing
         // Only to a file.
         #expect { try Reports(store: fixture.store, locale: "es-AR").orders(OrderQuery(), format: .xlsx, to: ReportOutput()) }
             throws: { ($0 as? PuenteError)?.code == .usage }
+    }
+}
+
+/// The admin's page: self-contained, escaped, well-formed, with the day's totals and what to
+/// do about each held order.
+@Suite struct HTMLReportTests {
+    @Test func theAdminsDayPage() throws {
+        let fixture = try OrderReportTests().fixture()
+        defer { fixture.remove() }
+        try fixture.base.store.database.write { db in
+            try db.execute(sql: "UPDATE clients SET name = '<script>alert(1)</script> & Cía' WHERE code = 'C0001'")
+        }
+        func page(_ write: (Reports, ReportOutput) throws -> Void) throws -> String {
+            let url = fixture.base.folder.url.appending(path: "page-\(UUID().uuidString).html")
+            let output = try ReportOutput(file: url)
+            try write(Reports(store: fixture.store, locale: "es-AR"), output)
+            try output.finish()
+            return try String(contentsOf: url, encoding: .utf8)
+        }
+        let day = try page { try $0.rejects(format: .html, into: $1) }
+        #expect(day.hasPrefix("<!DOCTYPE html>"))
+        #expect(day.contains("<svg"), "the totals as an inline chart")
+        #expect(day.contains("puente orders release 9900-00000002 --reprice"), "what to do about a price mismatch")
+        #expect(day.contains("puente orders release 9900-00000003 · o · puente orders reject 9900-00000003"))
+        #expect(day.contains("línea 32: unknown-product for P99999"))
+        let orders = try page { try $0.orders(OrderQuery(), format: .html, to: $1) }
+        #expect(orders.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; Cía"))
+        for html in [day, orders] {
+            #expect(!html.contains("<script"), "no script at all, and none from a value")
+            #expect(!html.contains("src=\"http") && !html.contains("href=\"http"), "nothing from elsewhere")
+            #expect(WellFormed.check(html), "well-formed")
+        }
+    }
+}
+
+/// Reads a page back with Foundation's XML parser (Puente's own output, not an Inbox file).
+enum WellFormed {
+    final class Delegate: NSObject, XMLParserDelegate {}
+
+    static func check(_ text: String) -> Bool {
+        // The HTML5 doctype has no DTD to load; the parser is told to resolve nothing.
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.shouldResolveExternalEntities = false
+        let delegate = Delegate()
+        parser.delegate = delegate
+        return parser.parse()
     }
 }

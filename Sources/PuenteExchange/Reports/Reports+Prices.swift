@@ -56,6 +56,8 @@ extension Reports {
                                   .money(price.price), .text(price.productActive ? (people.spanish ? "S" : "Y") : "N")])
             }
             try sheet.finish()
+        case .html:
+            count = try pricesPage(list: list, into: output)
         }
         return count
     }

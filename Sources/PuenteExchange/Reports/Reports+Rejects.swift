@@ -73,6 +73,8 @@ extension Reports {
                 }
             }
             try sheet.finish()
+        case .html:
+            count = try rejectsPage(from: from, to: to, reason: reason, into: output)
         }
         return count
     }

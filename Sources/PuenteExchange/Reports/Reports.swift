@@ -13,6 +13,8 @@ public enum ReportFormat: String, CaseIterable, Sendable {
     case csv
     /// A workbook (numbers as numbers, days as dates); only to a file.
     case xlsx
+    /// One self-contained page for a browser.
+    case html
 }
 
 /// The reports people open, each streamed row by row whatever the number of rows, in the
@@ -73,6 +75,8 @@ public struct Reports: Sendable {
                                   .integer(order.lines), Money(order.total).map { .money($0) } ?? .text(order.total)])
             }
             try sheet.finish()
+        case .html:
+            count = try ordersPage(query, into: output)
         }
         return count
     }
