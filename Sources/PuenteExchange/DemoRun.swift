@@ -9,6 +9,8 @@ public struct DemoOutcome: Codable, Sendable {
     public var webSellers: Int
     public var importReport: ImportReport
     public var export: ExportReport
+    /// The admin's page of the demo's held and rejected orders (`Outbox/reports/…`).
+    public var adminPage: String
 }
 
 /// The demo: a fresh store, the sample dumps loaded, one whole cycle.
@@ -35,6 +37,7 @@ public struct DemoRun {
         var leftovers = configuration.sites.map { configuration.outboxPath.appending(path: String($0.pos)) }
         leftovers += [configuration.outboxPath.appending(path: "acks"),
                       configuration.inbox.path.appending(path: "processed"), configuration.inbox.path.appending(path: "rejected")]
+        leftovers.append(configuration.outboxPath.appending(path: "reports"))
         for folder in leftovers where FileManager.default.fileExists(atPath: folder.path) {
             try FileManager.default.removeItem(at: folder)
         }
@@ -55,7 +58,14 @@ public struct DemoRun {
         }
         let importReport = try session.orderImporter().run(files: dropped)
         let export = try session.packageExporter().export()
+        // The admin's day, as a page to open in a browser.
+        let reports = configuration.outboxPath.appending(path: "reports")
+        try AtomicFile.makeFolder(reports, under: configuration.outboxPath)
+        let page = reports.appending(path: "pedidos-a-revisar.html")
+        let output = try ReportOutput(file: page)
+        try session.reports().rejects(format: .html, into: output)
+        try output.finish()
         return DemoOutcome(masters: masters, webClients: clients, webSellers: sellers, importReport: importReport,
-                           export: export)
+                           export: export, adminPage: page.path)
     }
 }

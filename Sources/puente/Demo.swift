@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PuenteDomain
 import PuenteExchange
 
 extension Puente {
@@ -23,14 +24,19 @@ extension Puente {
                 throw Failure.usage
             }
             let outcome = try Failure.guarding { try DemoRun(configuration: context.configuration, logger: context.logger).run(samples: samples) }
-            context.say(DemoSummary.text(outcome, configuration: context.configuration, workingDirectory: context.workingDirectory))
+            let orders = try Failure.guarding { () throws -> String in
+                let session = try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
+                return try OrderTableText.text(session)
+            }
+            context.say(DemoSummary.text(outcome, orders: orders, configuration: context.configuration,
+                                         workingDirectory: context.workingDirectory))
             try context.printJSON(outcome)
         }
     }
 }
 
 enum DemoSummary {
-    static func text(_ outcome: DemoOutcome, configuration: Configuration, workingDirectory: URL) -> String {
+    static func text(_ outcome: DemoOutcome, orders: String, configuration: Configuration, workingDirectory: URL) -> String {
         let database = relativePath(configuration.database, to: workingDirectory)
         let outbox = relativePath(configuration.outboxPath, to: workingDirectory)
         let packages = outcome.export.sites.compactMap(\.package).map { "\(outbox)/\($0)" }.joined(separator: " ")
@@ -48,13 +54,29 @@ enum DemoSummary {
             \(ExportSummary.text(outcome.export).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
                Each package holds manifest.xml (record counts and SHA-256 of every file) and each
                set as XML and CSV; docs/site-packages.md tells the site's developers how to apply it.
+            5. The orders in the back office now (puente report orders):
+            \(orders.split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+               The held and rejected ones, with what to do about each, on one page for a browser:
+               \(relativePath(URL(filePath: outcome.adminPage), to: workingDirectory))
 
             Try next:
-              swift run puente report orders
+              swift run puente orders show 9900-00000002      # a held order, and why
+              swift run puente orders release 9900-00000002 --reprice
+              swift run puente report orders --format xlsx --output Outbox/reports/pedidos.xlsx
               unzip -l \(packages)
               swift run puente export      # nothing changed: no new package
               swift run puente masters load Samples/masters   # loading again changes nothing
               sqlite3 \(database) "SELECT code, name, price_list, seller FROM clients"
             """
+    }
+}
+
+/// The orders report's table as text (for the demo's summary).
+enum OrderTableText {
+    static func text(_ session: PuenteSession) throws -> String {
+        let output = ReportOutput(collecting: true)
+        try session.reports().orders(OrderQuery(), format: .table, to: output)
+        try output.finish()
+        return String(decoding: output.collected, as: UTF8.self).trimmingCharacters(in: .newlines)
     }
 }

@@ -148,6 +148,12 @@ import Testing
         #expect(run.stdout.contains("pedido-con-doctype.xml: file rejected: doctype-not-allowed"))
         #expect(run.stdout.contains("Total: 3 files (1 rejected); orders: 3 accepted, 2 held, 8 rejected, 1 duplicate"))
         #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "Outbox/9900/puente-9900-000001-full.zip").path))
+        // It ends with the orders report and the admin's page.
+        #expect(run.stdout.contains("5. The orders in the back office now"))
+        #expect(run.stdout.contains("9900-00000002  W-10046"))
+        #expect(run.stdout.contains("Outbox/reports/pedidos-a-revisar.html"))
+        let page = try String(contentsOf: folder.url.appending(path: "Outbox/reports/pedidos-a-revisar.html"), encoding: .utf8)
+        #expect(page.contains("puente orders release 9900-00000002 --reprice"))
         // A second demo starts over: a fresh store and a fresh first package, nothing overwritten by accident.
         let second = try PuenteProcess.run(["demo"], in: folder.url)
         #expect(second.status == 0, "\(second.stderr)")

@@ -9,12 +9,16 @@ public final class ReportOutput {
     private let temporary: URL?
     private var buffer: [UInt8] = []
     private var finished = false
+    /// Kept in memory instead (a small report shown inside another summary).
+    private let collecting: Bool
+    public private(set) var collected: [UInt8] = []
 
-    /// Standard output.
-    public init() {
+    /// Standard output, or memory when `collecting` (then read `collected`).
+    public init(collecting: Bool = false) {
         file = nil
         final = nil
         temporary = nil
+        self.collecting = collecting
     }
 
     /// The file `url` (made anew under a temporary name until `finish()`).
@@ -23,6 +27,7 @@ public final class ReportOutput {
         let temporary = AtomicFile.temporaryURL(for: url)
         self.temporary = temporary
         file = try HashingFileOutput(creating: temporary, hashing: false)
+        collecting = false
     }
 
     deinit {
@@ -58,6 +63,8 @@ public final class ReportOutput {
         guard !buffer.isEmpty else { return }
         if let file {
             try buffer.withUnsafeBytes { try file.write($0) }
+        } else if collecting {
+            collected += buffer
         } else {
             FileHandle.standardOutput.write(Data(buffer))
         }
