@@ -11,6 +11,8 @@ public struct DemoOutcome: Codable, Sendable {
     public var export: ExportReport
     /// The admin's page of the demo's held and rejected orders (`Outbox/reports/…`).
     public var adminPage: String
+    /// The confirmations of the accepted orders (`Outbox/mail/`).
+    public var mail: MailReport
 }
 
 /// The demo: a fresh store, the sample dumps loaded, one whole cycle.
@@ -36,7 +38,8 @@ public struct DemoRun {
         // What the previous demo left in the Inbox and Outbox belongs to the store just removed.
         var leftovers = configuration.sites.map { configuration.outboxPath.appending(path: String($0.pos)) }
         leftovers += [configuration.outboxPath.appending(path: "acks"),
-                      configuration.inbox.path.appending(path: "processed"), configuration.inbox.path.appending(path: "rejected")]
+                      configuration.inbox.path.appending(path: "processed"), configuration.inbox.path.appending(path: "rejected"),
+                      configuration.outboxPath.appending(path: "mail")]
         leftovers.append(configuration.outboxPath.appending(path: "reports"))
         for folder in leftovers where FileManager.default.fileExists(atPath: folder.path) {
             try FileManager.default.removeItem(at: folder)
@@ -58,6 +61,7 @@ public struct DemoRun {
         }
         let importReport = try session.orderImporter().run(files: dropped)
         let export = try session.packageExporter().export()
+        let mail = try session.mailer().run()
         // The admin's day, as a page to open in a browser.
         let reports = configuration.outboxPath.appending(path: "reports")
         try AtomicFile.makeFolder(reports, under: configuration.outboxPath)
@@ -66,6 +70,6 @@ public struct DemoRun {
         try session.reports().rejects(format: .html, into: output)
         try output.finish()
         return DemoOutcome(masters: masters, webClients: clients, webSellers: sellers, importReport: importReport,
-                           export: export, adminPage: page.path)
+                           export: export, adminPage: page.path, mail: mail)
     }
 }

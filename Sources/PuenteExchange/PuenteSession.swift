@@ -82,6 +82,11 @@ public struct PuenteSession: Sendable {
         try store.orderSummaries()
     }
 
+    /// The e-mails customers get.
+    public func mailer() -> Mailer {
+        Mailer(store: store, configuration: configuration, clock: clock, logger: logger)
+    }
+
     /// The reports (orders, prices, rejects), in the configured locale.
     public func reports() -> Reports {
         Reports(store: store, locale: configuration.locale)

@@ -293,6 +293,27 @@ extension BackOfficeStore {
                 ALTER TABLE orders ADD COLUMN reasons TEXT NOT NULL DEFAULT '[]';
                 """)
         }
+        migrator.registerMigration("8-mail") { db in
+            try db.execute(sql: """
+                -- Every e-mail Puente made, recorded before it is handed over, so none goes twice:
+                -- one per status change that calls for one (an order accepted, dispatched, invoiced).
+                CREATE TABLE mail_queue (
+                    id INTEGER PRIMARY KEY,
+                    history_id INTEGER NOT NULL UNIQUE REFERENCES order_status_history(id),
+                    kind TEXT NOT NULL,             -- confirmation | dispatched | invoiced
+                    message_id TEXT NOT NULL,
+                    file_name TEXT NOT NULL,        -- its name in Outbox/mail/
+                    message BLOB,                   -- the RFC 5322 bytes (NULL: nobody to send to)
+                    state TEXT NOT NULL,            -- queued | handing | handed | written | no-address
+                    created TEXT NOT NULL
+                );
+                CREATE INDEX mail_queue_state ON mail_queue(state);
+                -- Mail starts with the store's change sequence of this migration: orders posted
+                -- before it never get one.
+                CREATE TABLE mail_start (seq INTEGER NOT NULL);
+                INSERT INTO mail_start SELECT value FROM change_counter WHERE id = 1;
+                """)
+        }
         return migrator
     }
 }

@@ -58,6 +58,8 @@ enum DemoSummary {
             \(orders.split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
                The held and rejected ones, with what to do about each, on one page for a browser:
                \(relativePath(URL(filePath: outcome.adminPage), to: workingDirectory))
+            6. E-mailed the accepted orders' confirmations: \(MailStep.text(outcome.mail, sendmail: !configuration.mail.sendmail.isEmpty) ?? "Mail: none")
+               (with no mail.sendmail set they are written to \(outbox)/mail/*.eml, to open in a mail program)
 
             Try next:
               swift run puente orders show 9900-00000002      # a held order, and why

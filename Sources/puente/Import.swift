@@ -69,8 +69,10 @@ extension Puente {
                             + "checked against an empty back office.)")
             }
             context.say(ImportSummary.text(report))
+            // Confirmations for the accepted orders (a dry run sends nothing).
+            let mail = dryRun ? nil : try MailStep.run(session, context)
             try context.printJSON(ImportSummary.JSON(report))
-            if report.needsAttention { throw Failure.needsAttention }
+            if report.needsAttention || mail?.needsAttention == true { throw Failure.needsAttention }
         }
     }
 }

@@ -35,6 +35,10 @@ extension Puente.Masters {
             let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
             let report = try Failure.guarding { try session.masterLoader().load(paths: urls, allowMassDeactivation: allowMassDeactivation) }
             context.say(MastersSummary.text(report))
+            // Orders order_status.csv dispatched or invoiced: their notices.
+            if report.files.contains(where: { $0.master == .orderStatus && $0.applied > 0 }) {
+                _ = try MailStep.run(session, context)
+            }
             try context.printJSON(report)
             if report.needsAttention { throw Failure.needsAttention }
         }

@@ -34,11 +34,11 @@ enum OrderDeskCommand {
         return "uid \(getuid())"
     }
 
-    static func desk(_ context: CommandContext, access: PuenteSession.Access) throws -> OrderDesk {
+    static func desk(_ context: CommandContext, access: PuenteSession.Access) throws -> (PuenteSession, OrderDesk) {
         let session = try Failure.guarding {
             try PuenteSession(configuration: context.configuration, logger: context.logger, access: access)
         }
-        return session.orderDesk(person: person)
+        return (session, session.orderDesk(person: person))
     }
 
     /// A refusal: said on stderr, exit 65, nothing changed.
@@ -83,7 +83,7 @@ extension Puente.Orders {
 
         func run() throws {
             let context = try global.makeContext()
-            let desk = try OrderDeskCommand.desk(context, access: .read)
+            let (_, desk) = try OrderDeskCommand.desk(context, access: .read)
             guard let order = try Failure.guarding({ try desk.show(number) }) else {
                 throw OrderDeskCommand.refused(.unknownOrder(number))
             }
@@ -103,10 +103,11 @@ extension Puente.Orders {
 
         func run() throws {
             let context = try global.makeContext()
-            let desk = try OrderDeskCommand.desk(context, access: .write)
+            let (session, desk) = try OrderDeskCommand.desk(context, access: .write)
             switch try Failure.guarding({ try desk.setStatus(number, to: status, note: note) }) {
             case .success(let was):
                 context.say("\(number): \(was.rawValue) → \(status.rawValue)")
+                _ = try MailStep.run(session, context)
                 try context.printJSON(["number": number.description, "from": was.rawValue, "to": status.rawValue])
             case .failure(let refusal):
                 throw OrderDeskCommand.refused(refusal)
@@ -125,7 +126,7 @@ extension Puente.Orders {
 
         func run() throws {
             let context = try global.makeContext()
-            let desk = try OrderDeskCommand.desk(context, access: .write)
+            let (session, desk) = try OrderDeskCommand.desk(context, access: .write)
             switch try Failure.guarding({ try desk.release(number, reprice: reprice) }) {
             case .success(let release):
                 var lines = ["\(number): held → pending"]
@@ -136,6 +137,7 @@ extension Puente.Orders {
                     lines.append("  total \(OrderDeskCommand.money(release.totalBefore)) → \(OrderDeskCommand.money(release.totalAfter))")
                 }
                 context.say(lines.map(SafeText.forTerminal).joined(separator: "\n"))
+                _ = try MailStep.run(session, context)
                 try context.printJSON(ReleaseJSON(number: number.description, repriced: release.repriced.map {
                     .init(item: $0.item, product: $0.product, was: OrderDeskCommand.money($0.was), now: OrderDeskCommand.money($0.now))
                 }, totalBefore: OrderDeskCommand.money(release.totalBefore), totalAfter: OrderDeskCommand.money(release.totalAfter)))
@@ -168,7 +170,7 @@ extension Puente.Orders {
 
         func run() throws {
             let context = try global.makeContext()
-            let desk = try OrderDeskCommand.desk(context, access: .write)
+            let (_, desk) = try OrderDeskCommand.desk(context, access: .write)
             switch try Failure.guarding({ try desk.reject(number, reason: reason) }) {
             case .success:
                 context.say("\(number): held → cancelled")
