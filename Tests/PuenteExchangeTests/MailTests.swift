@@ -35,6 +35,7 @@ import Testing
         #expect(text.contains("Subject: Recibimos su pedido 9900-00000001\r\n"))
         #expect(text.contains("To: =?UTF-8?B?"), "the client's name, encoded")
         #expect(text.contains("<dontito@gmail.com>"))
+        #expect(text.contains("Total: $ 40549,52"), "the body carries the total")
         // Nothing twice: a second run makes and writes nothing.
         let second = try mailer.run()
         #expect(second.made == 0 && second.written == 0)
