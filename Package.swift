@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // SHA-256 blocks through the processor's SHA instructions, when it has them.
         .target(name: "CSHA256"),
+        // syncfs(2): one flush for a batch of mail files.
+        .target(name: "CPosix"),
 
         .target(name: "PuenteSecurity", dependencies: ["CCrypt", "CSHA256"]),
 
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "PuenteExchange",
             dependencies: [
-                "PuenteDomain", "PuenteFormats", "PuenteSecurity", "PuenteStore",
+                "PuenteDomain", "PuenteFormats", "PuenteSecurity", "PuenteStore", "CPosix",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

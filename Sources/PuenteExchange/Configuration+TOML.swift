@@ -211,7 +211,8 @@ private struct TOMLReader {
             }
         }
         if let mail = try subtable(root, "mail") {
-            try checkKeys(mail, allowed: ["from", "sendmail", "templates"], prefix: "mail.")
+            try checkKeys(mail, allowed: ["enabled", "from", "sendmail", "templates"], prefix: "mail.")
+            if let value = try bool(mail, "enabled", "mail.enabled") { configuration.mail.enabled = value }
             if let value = try string(mail, "from", "mail.from") { configuration.mail.from = value }
             if let value = try string(mail, "sendmail", "mail.sendmail") { configuration.mail.sendmail = value }
             if let value = try string(mail, "templates", "mail.templates") { configuration.mail.templates = value.isEmpty ? nil : path(value) }

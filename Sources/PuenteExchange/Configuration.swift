@@ -35,6 +35,9 @@ public struct Configuration: Sendable {
     }
 
     public struct Mail: Sendable, Equatable {
+        /// False: no e-mail at all (a company that does not write to its customers); turned
+        /// on again, only changes from then on are mailed.
+        public var enabled = true
         public var from = "ventas@example.com.ar"
         public var sendmail = ""
         public var templates: URL?

@@ -28,8 +28,9 @@ public struct QueuedMail: Sendable, Equatable {
 
 extension BackOfficeStore {
     /// Status changes since mail started that call for an e-mail and have none: an order's
-    /// first `pending` (accepted at import, or released), `dispatched`, `invoiced`.
-    public func pendingMailEvents() throws -> [MailEvent] {
+    /// first `pending` (accepted at import, or released), `dispatched`, `invoiced`; at most
+    /// `limit` of them, after the history entry `after`.
+    public func pendingMailEvents(after: Int64 = 0, limit: Int = 500) throws -> [MailEvent] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT h.id, h.to_status, o.pos, o.number, h.changed, ifnull(c.email, '') AS client_email, s.email AS seller_email
@@ -37,13 +38,13 @@ extension BackOfficeStore {
                 JOIN orders o ON o.id = h.order_id
                 LEFT JOIN clients c ON c.code = o.client
                 LEFT JOIN sellers s ON s.code = o.seller
-                WHERE h.change_seq > (SELECT seq FROM mail_start)
+                WHERE h.id > ? AND h.change_seq > (SELECT seq FROM mail_start)
                   AND h.to_status IN ('pending', 'dispatched', 'invoiced')
                   AND NOT EXISTS (SELECT 1 FROM mail_queue m WHERE m.history_id = h.id)
                   AND (h.to_status <> 'pending' OR NOT EXISTS (
                       SELECT 1 FROM order_status_history e WHERE e.order_id = h.order_id AND e.to_status = 'pending' AND e.id < h.id))
-                ORDER BY h.id
-                """).map { row in
+                ORDER BY h.id LIMIT ?
+                """, arguments: [after, limit]).map { row in
                 let status: String = row["to_status"]
                 return MailEvent(historyID: row["id"], kind: status == "pending" ? .confirmation : MailEvent.Kind(rawValue: status)!,
                                  number: OrderNumber(pos: row["pos"], sequence: row["number"]), changed: row["changed"],
@@ -52,24 +53,50 @@ extension BackOfficeStore {
         }
     }
 
-    /// Records an e-mail made for `event` (nil `message`: nobody to send it to).
-    public func recordMail(for event: MailEvent, messageID: String, fileName: String, message: [UInt8]?, at moment: String) throws {
-        try database.write { db in
-            try db.execute(sql: """
-                INSERT INTO mail_queue(history_id, kind, message_id, file_name, message, state, created)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [event.historyID, event.kind.rawValue, messageID, fileName, message.map { Data($0) },
-                                 message == nil ? "no-address" : "queued", moment])
+    /// An e-mail made for a status change (nil `message`: nobody to send it to).
+    public struct NewMail: Sendable {
+        public var event: MailEvent
+        public var messageID: String
+        public var fileName: String
+        public var message: [UInt8]?
+
+        public init(event: MailEvent, messageID: String, fileName: String, message: [UInt8]?) {
+            self.event = event
+            self.messageID = messageID
+            self.fileName = fileName
+            self.message = message
         }
     }
 
-    /// E-mails in `states`, oldest first.
-    public func mail(in states: [String]) throws -> [QueuedMail] {
+    /// Records e-mails made, in one transaction.
+    public func recordMail(_ mails: [NewMail], at moment: String) throws {
+        try database.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO mail_queue(history_id, kind, message_id, file_name, message, state, created)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for mail in mails {
+                try insert.execute(arguments: [mail.event.historyID, mail.event.kind.rawValue, mail.messageID, mail.fileName,
+                                               mail.message.map { Data($0) }, mail.message == nil ? "no-address" : "queued",
+                                               moment])
+            }
+        }
+    }
+
+    /// With mail turned off, nothing from now on is owed a message.
+    public func skipMailUntilNow() throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE mail_start SET seq = (SELECT value FROM change_counter WHERE id = 1)")
+        }
+    }
+
+    /// E-mails in `states`, oldest first: at most `limit`, after the one `after`.
+    public func mail(in states: [String], after: Int64 = 0, limit: Int = 500) throws -> [QueuedMail] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, file_name, message, state FROM mail_queue
-                WHERE state IN (\(states.map { _ in "?" }.joined(separator: ", "))) ORDER BY id
-                """, arguments: StatementArguments(states)).map { row in
+                WHERE state IN (\(states.map { _ in "?" }.joined(separator: ", "))) AND id > ? ORDER BY id LIMIT ?
+                """, arguments: StatementArguments(states) + [after, limit]).map { row in
                 QueuedMail(id: row["id"], fileName: row["file_name"], message: Array((row["message"] as Data?) ?? Data()),
                            state: row["state"])
             }
@@ -77,8 +104,14 @@ extension BackOfficeStore {
     }
 
     public func setMailState(_ id: Int64, to state: String) throws {
+        try setMailState([id], to: state)
+    }
+
+    /// Several at once, in one transaction.
+    public func setMailState(_ ids: [Int64], to state: String) throws {
         try database.write { db in
-            try db.execute(sql: "UPDATE mail_queue SET state = ? WHERE id = ?", arguments: [state, id])
+            let update = try db.cachedStatement(sql: "UPDATE mail_queue SET state = ? WHERE id = ?")
+            for id in ids { try update.execute(arguments: [state, id]) }
         }
     }
 }

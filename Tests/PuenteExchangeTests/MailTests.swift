@@ -117,3 +117,21 @@ import Testing
         #expect(try mailer.check().count == 1, "a broken template fails loudly")
     }
 }
+
+@Suite struct MailSwitchTests {
+    /// Mail turned off sends nothing; turned on again, only what changes from then on.
+    @Test func mailOffThenOn() throws {
+        let (fixture, _) = try MailTests().fixture()
+        defer { fixture.remove() }
+        var off = fixture.base.configuration
+        off.mail.enabled = false
+        let silent = Mailer(store: fixture.store, configuration: off, clock: ImportFixture.clock, logger: fixture.base.session.logger)
+        #expect(try silent.run() == MailReport())
+        let on = Mailer(store: fixture.store, configuration: fixture.base.configuration, clock: ImportFixture.clock,
+                        logger: fixture.base.session.logger)
+        #expect(try on.run().made == 0, "the orders accepted while mail was off get none")
+        _ = try OrderDesk(store: fixture.store, timezone: fixture.base.configuration.timezone, clock: ImportFixture.clock,
+                          person: "ana").release(OrderNumber("9900-00000002")!)
+        #expect(try on.run().made == 1)
+    }
+}

@@ -1,3 +1,4 @@
+import CPosix
 import Foundation
 import PuenteDomain
 import PuenteFormats
@@ -31,6 +32,21 @@ public enum AtomicFile {
     public static func replace(_ temporary: URL, as final: URL) throws {
         guard rename(temporary.path, final.path) == 0 else { throw PuenteError.system("write", final.path) }
         try synchronize(final.deletingLastPathComponent())
+    }
+
+    /// Makes every file written in `folder` durable at once (Linux: `syncfs` of its file
+    /// system, one call for a batch of files; elsewhere each file and the folder are flushed).
+    public static func synchronizeFileSystem(of folder: URL) throws {
+        guard puente_has_syncfs() == 1 else {
+            for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                try synchronize(folder.appending(path: name))
+            }
+            return try synchronize(folder)
+        }
+        let descriptor = open(folder.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw PuenteError.system("open", folder.path) }
+        defer { close(descriptor) }
+        guard puente_syncfs(descriptor) == 0 else { throw PuenteError.system("flush", folder.path) }
     }
 
     /// Makes `folder` and the folders above it when missing; a failure says which and why.
@@ -96,7 +112,7 @@ public enum AtomicFile {
     /// `link` + `unlink`: the portable rename that fails, changing nothing, when `target`
     /// exists. Some shares (SMB/CIFS) have no hard links: there, after checking that `target`
     /// is free, a plain `rename` (Puente holds the run lock, so nothing of its own races it).
-    static func renameWithoutReplacing(_ source: URL, to target: URL, operation: String) throws {
+    public static func renameWithoutReplacing(_ source: URL, to target: URL, operation: String) throws {
         if link(source.path, target.path) == 0 {
             guard unlink(source.path) == 0 else { throw PuenteError.system("remove", source.path) }
             return

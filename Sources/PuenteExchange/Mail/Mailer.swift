@@ -47,32 +47,44 @@ public struct Mailer: Sendable {
     var folder: URL { configuration.outboxPath.appending(path: "mail") }
 
     /// Makes the e-mails status changes call for, and delivers what waits (this run's and
-    /// earlier runs').
+    /// earlier runs'). Works in batches of 500: one transaction records a batch, one sync of
+    /// the file system makes a batch of files durable before they count as written.
     @discardableResult
     public func run() throws -> MailReport {
         var report = MailReport()
+        guard configuration.mail.enabled else {
+            try store.skipMailUntilNow()
+            return report
+        }
         let templates = try MailTemplates(folder: configuration.mail.templates)
         try AtomicFile.makeFolder(folder, under: configuration.outboxPath)
-        for event in try store.pendingMailEvents() {
-            guard let order = try store.orderDetail(event.number) else { continue }
-            let recipients = [event.clientEmail, event.sellerEmail ?? ""].filter { !$0.isEmpty }
-            // A confirmation goes to the client and the seller who placed it; a notice to the client.
-            let messageID = "\(UUID().uuidString.lowercased())@puente"
-            let name = "\(event.number)-\(event.kind.rawValue)-\(event.historyID).eml"
-            guard !recipients.isEmpty else {
-                try store.recordMail(for: event, messageID: messageID, fileName: name, message: nil, at: now)
-                report.withoutAddress += 1
-                continue
+        var after: Int64 = 0
+        while true {
+            let events = try store.pendingMailEvents(after: after)
+            guard let last = events.last else { break }
+            after = last.historyID
+            var batch: [BackOfficeStore.NewMail] = []
+            for event in events {
+                guard let order = try store.orderDetail(event.number) else { continue }
+                let messageID = "\(UUID().uuidString.lowercased())@puente"
+                let name = "\(event.number)-\(event.kind.rawValue)-\(event.historyID).eml"
+                // A confirmation goes to the client and the seller who placed it; a notice to the client.
+                let addresses = [MailMessage.Address(name: order.clientName, email: event.clientEmail)]
+                    + (event.sellerEmail.map { [MailMessage.Address(email: $0)] } ?? [])
+                let recipients = addresses.filter { !$0.email.isEmpty }
+                guard !recipients.isEmpty else {
+                    batch.append(.init(event: event, messageID: messageID, fileName: name, message: nil))
+                    report.withoutAddress += 1
+                    continue
+                }
+                let message = try templates.message(for: order, kind: event.kind, from: configuration.mail.from, to: recipients,
+                                                    date: MailMessage.date(clock.now, in: configuration.timezone),
+                                                    messageID: messageID, timezone: configuration.timezone)
+                batch.append(.init(event: event, messageID: messageID, fileName: name, message: message.rendered()))
+                report.made += 1
             }
-            let addresses = [MailMessage.Address(name: order.clientName, email: event.clientEmail)]
-                + (event.sellerEmail.map { [MailMessage.Address(email: $0)] } ?? [])
-            let message = try templates.message(for: order, kind: event.kind, from: configuration.mail.from,
-                                                to: addresses.filter { !$0.email.isEmpty },
-                                                date: MailMessage.date(clock.now, in: configuration.timezone),
-                                                messageID: messageID, timezone: configuration.timezone)
-            // Recorded first: whatever happens next, this message is the one for this change.
-            try store.recordMail(for: event, messageID: messageID, fileName: name, message: message.rendered(), at: now)
-            report.made += 1
+            // Recorded first: whatever happens next, these messages are the ones for these changes.
+            try store.recordMail(batch, at: now)
         }
         try deliver(into: &report)
         if report.made + report.withoutAddress > 0 || report.needsAttention {
@@ -84,30 +96,44 @@ public struct Mailer: Sendable {
     }
 
     private func deliver(into report: inout MailReport) throws {
-        for mail in try store.mail(in: ["handing"]) { report.uncertain.append(mail.fileName) }
+        var after: Int64 = 0
+        while true {
+            let handing = try store.mail(in: ["handing"], after: after)
+            guard let last = handing.last else { break }
+            after = last.id
+            report.uncertain += handing.map(\.fileName)
+        }
         let sendmail = configuration.mail.sendmail.trimmingCharacters(in: .whitespaces)
-        for mail in try store.mail(in: ["queued"]) {
-            let file = folder.appending(path: mail.fileName)
-            if !FileManager.default.fileExists(atPath: file.path) {
+        after = 0
+        while true {
+            let queued = try store.mail(in: ["queued"], after: after)
+            guard let last = queued.last else { break }
+            after = last.id
+            // The files first, made durable together, then handed over one by one.
+            for mail in queued {
+                let file = folder.appending(path: mail.fileName)
+                guard !FileManager.default.fileExists(atPath: file.path) else { continue }
                 let temporary = AtomicFile.temporaryURL(for: file)
                 _ = unlink(temporary.path)
                 try AtomicFile.write(Data(mail.message), to: temporary)
-                try AtomicFile.synchronize(temporary)
-                try AtomicFile.publish(temporary, as: file)
+                try AtomicFile.renameWithoutReplacing(temporary, to: file, operation: "write")
             }
+            try AtomicFile.synchronizeFileSystem(of: folder)
             guard !sendmail.isEmpty else {
-                try store.setMailState(mail.id, to: "written")
-                report.written += 1
+                try store.setMailState(queued.map(\.id), to: "written")
+                report.written += queued.count
                 continue
             }
-            try store.setMailState(mail.id, to: "handing")
-            if try Self.hand(mail.message, to: sendmail) {
-                try store.setMailState(mail.id, to: "handed")
-                _ = unlink(file.path)
-                report.handedOver += 1
-            } else {
-                try store.setMailState(mail.id, to: "queued")
-                report.failed.append(mail.fileName)
+            for mail in queued {
+                try store.setMailState(mail.id, to: "handing")
+                if try Self.hand(mail.message, to: sendmail) {
+                    try store.setMailState(mail.id, to: "handed")
+                    _ = unlink(folder.appending(path: mail.fileName).path)
+                    report.handedOver += 1
+                } else {
+                    try store.setMailState(mail.id, to: "queued")
+                    report.failed.append(mail.fileName)
+                }
             }
         }
     }

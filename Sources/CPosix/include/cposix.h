@@ -1,0 +1,12 @@
+#ifndef PUENTE_CPOSIX_H
+#define PUENTE_CPOSIX_H
+
+/// Flushes the whole file system that holds `fd` (Linux `syncfs`): one call makes a batch of
+/// files durable. Where there is no syncfs, `fsync(fd)` (the caller flushes each file then).
+/// Returns 0, or -1 with errno set.
+int puente_syncfs(int fd);
+
+/// 1 when `puente_syncfs` flushes the whole file system, 0 when it only flushes `fd`.
+int puente_has_syncfs(void);
+
+#endif
