@@ -137,4 +137,32 @@ import Testing
         #expect(statuses.map { "\($0["number"]!) \($0["status"]!) \($0["changed"]!)" }
                 == ["9900-00000002 pending 2026-11-29T09:30:00-03:00"])
     }
+
+    /// Every pair of statuses through the store: the contract's transitions go through, with a
+    /// history entry; every other one is refused and changes nothing.
+    @Test func everyPairOfStatuses() throws {
+        let allowed: Set<String> = ["held>pending", "held>cancelled", "pending>in_preparation", "pending>cancelled",
+                                    "in_preparation>dispatched", "in_preparation>cancelled", "dispatched>invoiced"]
+        let (fixture, desk) = try fixture()
+        defer { fixture.remove() }
+        let order = number("9900-00000001")
+        for from in OrderStatus.allCases {
+            for to in OrderStatus.allCases {
+                try fixture.base.store.database.write { db in
+                    try db.execute(sql: "UPDATE orders SET status = ? WHERE pos = 9900 AND number = 1", arguments: [from.rawValue])
+                }
+                let history: Int? = try fixture.base.value("SELECT count(*) FROM order_status_history")
+                let result = try desk.setStatus(order, to: to)
+                let now = try #require(try desk.show(order)).status
+                let after: Int? = try fixture.base.value("SELECT count(*) FROM order_status_history")
+                if allowed.contains("\(from.rawValue)>\(to.rawValue)") {
+                    #expect(result == .success(from), "\(from) → \(to)")
+                    #expect(now == to && after == history.map { $0 + 1 })
+                } else {
+                    #expect(result != .success(from), "\(from) → \(to) must be refused")
+                    #expect(now == from && after == history, "a refusal changes nothing")
+                }
+            }
+        }
+    }
 }
