@@ -26,7 +26,7 @@ struct MasterDump {
         do {
             // A FIFO or a folder with a dump's name is refused, never read forever.
             let file = try UntrustedFile(path: url.path, followLinks: true)
-            sha256 = try OrderImporter.sha256(of: file)
+            sha256 = try file.sha256()
             size = file.size
             // Pieces of 1 MiB: a load keeps its memory small (an import, 4 MiB pieces).
             csv = try CSVFile(file, pieceSize: 1 << 20)

@@ -127,13 +127,6 @@ public final class UntrustedFile: @unchecked Sendable {
         return filled
     }
 
-    /// The whole file (a master dump: the reader needs it at once).
-    public func readAll() throws -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: Int(size))
-        bytes.removeSubrange(try fill(&bytes, at: 0)...)
-        return bytes
-    }
-
     /// What a file mode names, for messages: `a folder`, `a FIFO`, `a symbolic link`…
     public static func kind(of mode: mode_t) -> String {
         switch mode & S_IFMT {

@@ -172,7 +172,7 @@ public struct OrderImporter: Sendable {
         let name = url.lastPathComponent
         let source = try UntrustedFile(path: url.path)
         let size = source.size
-        let sha256 = try Self.sha256(of: source)
+        let sha256 = try source.sha256()
         let now = clock.now
         let processed = Timestamp.string(now, in: configuration.timezone)
         let day = Self.day(now, in: configuration.timezone)
@@ -320,7 +320,7 @@ public struct OrderImporter: Sendable {
     /// A file that cannot be read cannot be told: an error, so nothing is decided on it.
     static func holds(_ url: URL, sha256: String) throws -> Bool? {
         do {
-            return try Self.sha256(of: UntrustedFile(path: url.path)) == sha256
+            return try UntrustedFile(path: url.path).sha256() == sha256
         } catch let error as UntrustedFileError {
             switch error.problem {
             case .missing: return nil
@@ -381,12 +381,6 @@ public struct OrderImporter: Sendable {
         String(Timestamp.string(date, in: timezone).prefix(10))
     }
 
-    /// The SHA-256 of an opened file, read through its descriptor up to its size.
-    static func sha256(of file: UntrustedFile) throws -> String {
-        var hasher = SHA256()
-        try file.forEachPiece { hasher.update($0.bindMemory(to: UInt8.self)) }
-        return hasher.finalize().hexString
-    }
 
     /// `orders-1.xml line 14, order W-10046: held: price-mismatch for P01234 (list 1200.00, got 1234.50)`.
     static func attentionLine(file: String, _ order: CheckedOrder) -> String? {
