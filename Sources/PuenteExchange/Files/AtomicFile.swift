@@ -94,13 +94,24 @@ public enum AtomicFile {
         return descriptor
     }
 
-    /// Writes `data` to a new file at `url` (a small file beside one Puente moved, like
-    /// `NAME.reason.txt`), never through a link.
+    /// Writes `data` as the file `url` (a small file beside one Puente moved, like
+    /// `NAME.reason.txt`) atomically: under its temporary name, flushed, then renamed over
+    /// whatever had the name (a link is replaced, never written through) and the folder
+    /// flushed. Readers see no file or the whole file.
     public static func write(_ data: Data, to url: URL) throws {
+        let temporary = temporaryURL(for: url)
+        try writeNew(data, to: temporary, synchronize: true)
+        try replace(temporary, as: url)
+    }
+
+    /// Writes `data` to a new file at `url` (what was there removed, a link never followed);
+    /// flushed to disk when `synchronize`.
+    static func writeNew(_ data: Data, to url: URL, synchronize: Bool) throws {
         let descriptor = try createNew(url)
         defer { close(descriptor) }
         let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
         guard written == data.count else { throw PuenteError.system("write", url.path) }
+        if synchronize, fsync(descriptor) != 0 { throw PuenteError.system("flush", url.path) }
     }
 
     /// Moves a file within one file system (an Inbox file to `processed/DATE/`), never

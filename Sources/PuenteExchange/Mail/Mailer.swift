@@ -113,9 +113,9 @@ public struct Mailer: Sendable {
             for mail in queued {
                 let file = folder.appending(path: mail.fileName)
                 guard !FileManager.default.fileExists(atPath: file.path) else { continue }
+                // Flushed all together below (one syncfs for the batch), then counted as written.
                 let temporary = AtomicFile.temporaryURL(for: file)
-                _ = unlink(temporary.path)
-                try AtomicFile.write(Data(mail.message), to: temporary)
+                try AtomicFile.writeNew(Data(mail.message), to: temporary, synchronize: false)
                 try AtomicFile.renameWithoutReplacing(temporary, to: file, operation: "write")
             }
             try AtomicFile.synchronizeFileSystem(of: folder)
