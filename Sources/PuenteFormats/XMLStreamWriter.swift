@@ -20,6 +20,9 @@ public final class XMLStreamWriter {
 
     /// A writer whose bytes go to `sink`, in chunks of a few kilobytes.
     public init(sink: @escaping Sink) throws(PuenteError) {
+        // libxml2 prints nothing by itself on this thread either (a sink that fails would
+        // make it write "I/O error" to stderr): its errors become ours.
+        XMLOrderReader.silenceLibxml2()
         self.sink = sink
         let context = Unmanaged.passUnretained(self).toOpaque()
         guard let output = xmlOutputBufferCreateIO({ context, bytes, length in
