@@ -24,10 +24,8 @@ extension Puente {
                 throw Failure.usage
             }
             let outcome = try Failure.guarding { try DemoRun(configuration: context.configuration, logger: context.logger).run(samples: samples) }
-            let orders = try Failure.guarding { () throws -> String in
-                let session = try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
-                return try OrderTableText.text(session)
-            }
+            let session = try context.session(.read)
+            let orders = try Failure.guarding { try OrderTableText.text(session) }
             context.say(DemoSummary.text(outcome, orders: orders, configuration: context.configuration,
                                          workingDirectory: context.workingDirectory))
             try context.printJSON(outcome)

@@ -25,7 +25,7 @@ extension Puente {
         func run() throws {
             let context = try global.makeContext()
             // One run at a time: an import or masters load in progress means "try later" (75).
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            let session = try context.session()
             let report = try Failure.guarding { try session.packageExporter().export(site: site, full: full) }
             context.say(ExportSummary.text(report))
             try context.printJSON(report)

@@ -64,6 +64,12 @@ struct CommandContext {
     let workingDirectory: URL
     let options: GlobalOptions
 
+    /// The session a command works in (the run lock first when it writes); a failure to open
+    /// it is reported with its exit status.
+    func session(_ access: PuenteSession.Access = .write) throws -> PuenteSession {
+        try Failure.guarding { try PuenteSession(configuration: configuration, logger: logger, access: access) }
+    }
+
     /// Human output: stdout, unless `--quiet` or `--json`.
     func say(_ text: String) {
         guard !options.quiet, !options.json else { return }

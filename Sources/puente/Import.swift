@@ -38,9 +38,7 @@ extension Puente {
                 }
             }
             // The run lock comes first (a dry run takes it only on an existing store: it writes nothing).
-            let session = try Failure.guarding {
-                try PuenteSession(configuration: context.configuration, logger: context.logger, access: dryRun ? .dryRun : .write)
-            }
+            let session = try context.session(dryRun ? .dryRun : .write)
             let showProgress = !global.quiet && !global.json && isatty(STDERR_FILENO) == 1
             var progress: (@Sendable (ImportProgress) -> Void)?
             if showProgress {

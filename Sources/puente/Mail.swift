@@ -20,9 +20,7 @@ extension Puente.Mail {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding {
-                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
-            }
+            let session = try context.session(.read)
             let problems = try Failure.guarding { try session.mailer().check() }
             guard problems.isEmpty else {
                 for problem in problems { FileHandle.standardError.write(Data("puente: \(SafeText.forTerminal(problem))\n".utf8)) }

@@ -32,7 +32,7 @@ extension Puente.Masters {
         func run() throws {
             let context = try global.makeContext()
             let urls = paths.map { URL(filePath: $0, relativeTo: context.workingDirectory).standardizedFileURL }
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            let session = try context.session()
             let report = try Failure.guarding { try session.masterLoader().load(paths: urls, allowMassDeactivation: allowMassDeactivation) }
             context.say(MastersSummary.text(report))
             // Orders order_status.csv dispatched or invoiced: their notices.

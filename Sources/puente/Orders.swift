@@ -35,9 +35,7 @@ enum OrderDeskCommand {
     }
 
     static func desk(_ context: CommandContext, access: PuenteSession.Access) throws -> (PuenteSession, OrderDesk) {
-        let session = try Failure.guarding {
-            try PuenteSession(configuration: context.configuration, logger: context.logger, access: access)
-        }
+        let session = try context.session(access)
         return (session, session.orderDesk(person: person))
     }
 
@@ -61,9 +59,7 @@ extension Puente.Orders {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding {
-                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
-            }
+            let session = try context.session(.read)
             // The orders report's table (or its JSON with --json), streamed.
             let query = OrderQuery(status: status, client: client, seller: seller)
             try Failure.guarding {

@@ -53,9 +53,7 @@ extension Puente.Report {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding {
-                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
-            }
+            let session = try context.session(.read)
             let query = OrderQuery(from: from, to: to, status: status, pos: site, client: client, seller: seller)
             try ReportCommand.write(to: output, in: context) { sink in
                 try session.reports().orders(query, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
@@ -85,9 +83,7 @@ extension Puente.Report {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding {
-                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
-            }
+            let session = try context.session(.read)
             try ReportCommand.write(to: output, in: context) { sink in
                 try session.reports().rejects(from: from, to: to, reason: reason,
                                                   format: ReportFormat(rawValue: format.rawValue)!, into: sink)
@@ -110,9 +106,7 @@ extension Puente.Report {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding {
-                try PuenteSession(configuration: context.configuration, logger: context.logger, access: .read)
-            }
+            let session = try context.session(.read)
             try ReportCommand.write(to: output, in: context) { sink in
                 try session.reports().prices(list: list, format: ReportFormat(rawValue: format.rawValue)!, to: sink)
             }

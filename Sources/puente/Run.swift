@@ -19,7 +19,7 @@ extension Puente {
 
         func run() throws {
             let context = try global.makeContext()
-            let session = try Failure.guarding { try PuenteSession(configuration: context.configuration, logger: context.logger) }
+            let session = try context.session()
             let report = session.jobCycle().run()
             context.say(RunSummary.text(report, sendmail: !context.configuration.mail.sendmail.isEmpty))
             try context.printJSON(report)
