@@ -44,7 +44,7 @@ let package = Package(
         .target(
             name: "PuenteStore",
             dependencies: [
-                "PuenteDomain",
+                "PuenteDomain", "CPosix",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]),

@@ -1,9 +1,12 @@
 import Foundation
 import Logging
+import PuenteDomain
 import PuenteStore
 
 /// What `puente demo` did.
 public struct DemoOutcome: Codable, Sendable {
+    /// The cycle's number in the run history.
+    public var run: Int64?
     public var masters: MasterLoadReport
     public var webClients: Int
     public var webSellers: Int
@@ -15,7 +18,7 @@ public struct DemoOutcome: Codable, Sendable {
     public var mail: MailReport
 }
 
-/// The demo: a fresh store, the sample dumps loaded, one whole cycle.
+/// The demo: a fresh store, then one cycle of the scheduled job (`JobCycle`) on the samples.
 public struct DemoRun {
     let configuration: Configuration
     let logger: Logger
@@ -45,23 +48,32 @@ public struct DemoRun {
             try FileManager.default.removeItem(at: folder)
         }
         oldLock?.release()
-        let session = try PuenteSession(configuration: configuration, logger: logger)
-        let masters = try session.masterLoader().load(paths: [samples.appending(path: "masters")])
-        let (clients, sellers) = try session.store.webAccessCounts()
-        // The site drops its order files into the Inbox; they are taken as named, at once.
+        // One cycle of the scheduled job on the samples: the dumps as `masters.source`; the
+        // order files are copied in whole before it starts, so there is nothing to wait for.
+        var demo = configuration
+        demo.mastersSource = samples.appending(path: "masters")
+        demo.inbox.settleSeconds = 0
+        demo.inbox.doneMarkers = false
+        let session = try PuenteSession(configuration: demo, logger: logger)
+        // The site drops its order files into the Inbox.
         try FileManager.default.createDirectory(at: configuration.inbox.path, withIntermediateDirectories: true)
-        var dropped: [URL] = []
         let orders = samples.appending(path: "orders")
         for name in try FileManager.default.contentsOfDirectory(atPath: orders.path).sorted()
         where InboxScanner.isCandidate(name) {
             let target = configuration.inbox.path.appending(path: name)
             try? FileManager.default.removeItem(at: target)
             try FileManager.default.copyItem(at: orders.appending(path: name), to: target)
-            dropped.append(target)
         }
-        let importReport = try session.orderImporter().run(files: dropped)
-        let export = try session.packageExporter().export()
-        let mail = try session.mailer().run()
+        let cycle = session.jobCycle().run()
+        if let failure = cycle.failures.first {
+            let code: PuenteError.Code = failure.code == PuenteError.Code.configuration.description ? .configuration : .io
+            throw PuenteError(code, "the demo's \(failure.step) step could not be done: \(failure.message)")
+        }
+        guard let masters = cycle.masters, let importReport = cycle.importReport, let export = cycle.export,
+              let mail = cycle.mail else {
+            throw PuenteError(.io, "the demo's cycle was stopped before its end")
+        }
+        let (clients, sellers) = try session.store.webAccessCounts()
         // The admin's day, as a page to open in a browser.
         let reports = configuration.outboxPath.appending(path: "reports")
         try AtomicFile.makeFolder(reports, under: configuration.outboxPath)
@@ -69,7 +81,7 @@ public struct DemoRun {
         let output = try ReportOutput(file: page)
         try session.reports().rejects(format: .html, into: output)
         try output.finish()
-        return DemoOutcome(masters: masters, webClients: clients, webSellers: sellers, importReport: importReport,
+        return DemoOutcome(run: cycle.run, masters: masters, webClients: clients, webSellers: sellers, importReport: importReport,
                            export: export, adminPage: page.path, mail: mail)
     }
 }

@@ -29,16 +29,21 @@ public struct PuenteSession: Sendable {
     public let clock: any PuenteClock
     /// The run lock the session holds, if any (released when the session is dropped).
     public let lock: RunLock?
+    /// Asked to stop (a signal): the session's runs end at their next safe point.
+    public let stop: StopRequest
     /// With no store yet, the scratch folder a dry run or report works in.
     private let scratch: ScratchFolder?
 
     /// Opens the store for `access`.
     public init(configuration: Configuration, logger: Logger, access: Access = .write,
-                clock: any PuenteClock = SystemClock()) throws {
+                clock: any PuenteClock = SystemClock(), stop: StopRequest = StopRequest()) throws {
         self.configuration = configuration
+        self.stop = stop
         self.logger = logger
         self.clock = clock
         let database = configuration.database
+        // Before the lock is taken on it (which would create it there).
+        try NetworkFileSystem.refuse(store: database.path)
         let exists = FileManager.default.fileExists(atPath: database.path)
         switch access {
         case .write:
@@ -65,11 +70,11 @@ public struct PuenteSession: Sendable {
     public var isScratch: Bool { scratch != nil }
 
     public func packageExporter() -> PackageExporter {
-        PackageExporter(store: store, configuration: configuration, logger: logger, clock: clock)
+        PackageExporter(store: store, configuration: configuration, logger: logger, clock: clock, stop: stop)
     }
 
     public func orderImporter() -> OrderImporter {
-        OrderImporter(store: store, configuration: configuration, logger: logger, clock: clock)
+        OrderImporter(store: store, configuration: configuration, logger: logger, clock: clock, stop: stop)
     }
 
     /// A person's work on posted orders; `person` names who (the login name at the command line).
@@ -84,7 +89,7 @@ public struct PuenteSession: Sendable {
 
     /// The e-mails customers get.
     public func mailer() -> Mailer {
-        Mailer(store: store, configuration: configuration, clock: clock, logger: logger)
+        Mailer(store: store, configuration: configuration, clock: clock, logger: logger, stop: stop)
     }
 
     /// The reports (orders, prices, rejects), in the configured locale.

@@ -314,6 +314,22 @@ extension BackOfficeStore {
                 INSERT INTO mail_start SELECT value FROM change_counter WHERE id = 1;
                 """)
         }
+        migrator.registerMigration("9-runs") { db in
+            try db.execute(sql: """
+                -- The scheduled job's history: one row per cycle, written when it starts (so a
+                -- run killed midway is seen as one) and completed when it ends.
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY,
+                    started TEXT NOT NULL,
+                    started_unix INTEGER NOT NULL,
+                    pid INTEGER NOT NULL,
+                    finished TEXT,                  -- NULL: running, or it never ended (killed)
+                    outcome TEXT,                   -- done | attention | failed | stopped | interrupted
+                    exit_status INTEGER,
+                    summary TEXT                    -- JSON: what each step did, its warnings and errors
+                );
+                """)
+        }
         return migrator
     }
 }

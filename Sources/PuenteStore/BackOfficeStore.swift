@@ -26,6 +26,7 @@ public final class BackOfficeStore: Sendable {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String, mode: Mode = .pool) throws {
         self.path = path
+        try NetworkFileSystem.refuse(store: path)
         var configuration = Self.configuration()
         configuration.foreignKeysEnabled = true
         do {

@@ -26,6 +26,15 @@ public struct PuenteProcess {
     /// that needs permissions to bite).
     public static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
                            timeout: Double = 120, user: UInt32? = nil) throws -> Outcome {
+        try start(arguments, in: directory, environment: environment, user: user).wait(timeout: timeout)
+    }
+}
+
+extension PuenteProcess {
+    /// Starts `puente arguments…` in `directory` without waiting for it (a `run --watch`);
+    /// `user` as in `run`.
+    public static func start(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                             user: UInt32? = nil) throws -> Running {
         let process = Process()
         if let user {
             process.executableURL = URL(filePath: "/usr/bin/setpriv")
@@ -44,16 +53,39 @@ public struct PuenteProcess {
         process.standardOutput = stdout
         process.standardError = stderr
         try process.run()
-        let watchdog = DispatchWorkItem { [process] in if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        defer { watchdog.cancel() }
-        // Read both pipes while the process runs so neither fills up.
-        let errorData = ErrorCollector(stderr.fileHandleForReading)
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus,
-                       stdout: String(decoding: output, as: UTF8.self),
-                       stderr: String(decoding: errorData.wait(), as: UTF8.self))
+        return Running(process: process, stdout: ErrorCollector(stdout.fileHandleForReading),
+                       stderr: ErrorCollector(stderr.fileHandleForReading))
+    }
+
+    /// A `puente` started by `start`.
+    public final class Running: @unchecked Sendable {
+        // @unchecked: Process is used from the test's thread only.
+        let process: Process
+        private let stdout: ErrorCollector
+        private let stderr: ErrorCollector
+
+        fileprivate init(process: Process, stdout: ErrorCollector, stderr: ErrorCollector) {
+            self.process = process
+            self.stdout = stdout
+            self.stderr = stderr
+        }
+
+        public var pid: Int32 { process.processIdentifier }
+        public var isRunning: Bool { process.isRunning }
+
+        /// Sends `signal` (SIGTERM, SIGINT…).
+        public func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+        /// Waits for it to end, reading its output meanwhile; killed with SIGKILL after
+        /// `timeout` seconds (status 137), so a run that would hang fails its test instead of stalling it.
+        public func wait(timeout: Double = 120) -> Outcome {
+            let deadline = Date().addingTimeInterval(timeout)
+            while process.isRunning, Date() < deadline { usleep(20_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout.wait(), as: UTF8.self),
+                           stderr: String(decoding: stderr.wait(), as: UTF8.self))
+        }
     }
 }
 

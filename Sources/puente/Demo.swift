@@ -39,7 +39,7 @@ enum DemoSummary {
         let outbox = relativePath(configuration.outboxPath, to: workingDirectory)
         let packages = outcome.export.sites.compactMap(\.package).map { "\(outbox)/\($0)" }.joined(separator: " ")
         return """
-            Puente demo
+            Puente demo: one cycle of `puente run` on Samples/ (run \(outcome.run.map(String.init) ?? "-") in the store's history)
             1. Made a fresh back-office store: \(database)
             2. Loaded the back office's dumps from Samples/masters/:
             \(MastersSummary.text(outcome.masters).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))

@@ -25,7 +25,11 @@ extension Puente {
         func run() throws {
             let context = try global.makeContext()
             // One run at a time: an import or masters load in progress means "try later" (75).
-            let session = try context.session()
+            // SIGTERM/SIGINT: stop after the package being written (a second one: at once).
+            let stop = StopRequest()
+            let signals = StopSignals(stop: stop, logger: context.logger)
+            defer { withExtendedLifetime(signals) {} }
+            let session = try context.session(stop: stop)
             let report = try Failure.guarding { try session.packageExporter().export(site: site, full: full) }
             context.say(ExportSummary.text(report))
             try context.printJSON(report)

@@ -41,8 +41,10 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// Reads the configuration and sets up logging (stderr); once per process.
-    func makeContext() throws -> CommandContext {
-        let level: Logger.Level = verbose ? .debug : (quiet ? .error : .warning)
+    /// `defaultLevel`: what is logged without `--verbose` or `--quiet` (`run` logs its notices:
+    /// watching, a signal, stopping).
+    func makeContext(defaultLevel: Logger.Level = .warning) throws -> CommandContext {
+        let level: Logger.Level = verbose ? .debug : (quiet ? .error : defaultLevel)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -66,8 +68,8 @@ struct CommandContext {
 
     /// The session a command works in (the run lock first when it writes); a failure to open
     /// it is reported with its exit status.
-    func session(_ access: PuenteSession.Access = .write) throws -> PuenteSession {
-        try Failure.guarding { try PuenteSession(configuration: configuration, logger: logger, access: access) }
+    func session(_ access: PuenteSession.Access = .write, stop: StopRequest = StopRequest()) throws -> PuenteSession {
+        try Failure.guarding { try PuenteSession(configuration: configuration, logger: logger, access: access, stop: stop) }
     }
 
     /// Human output: stdout, unless `--quiet` or `--json`.
@@ -84,6 +86,22 @@ struct CommandContext {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let data = try encoder.encode(value)
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The `--json` summary as one line (JSON Lines: one per cycle of `run --watch`).
+    func printJSONLine(_ value: some Encodable) throws {
+        guard options.json else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+    }
+
+    /// Human output written at once (not held in stdout's buffer: a long-running
+    /// `run --watch` under a service manager shows each cycle as it ends).
+    func sayNow(_ text: String) {
+        guard !options.quiet, !options.json else { return }
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }
 

@@ -38,7 +38,11 @@ extension Puente {
                 }
             }
             // The run lock comes first (a dry run takes it only on an existing store: it writes nothing).
-            let session = try context.session(dryRun ? .dryRun : .write)
+            // SIGTERM/SIGINT: stop after the file being imported (a second one: at once).
+            let stop = StopRequest()
+            let signals = StopSignals(stop: stop, logger: context.logger)
+            defer { withExtendedLifetime(signals) {} }
+            let session = try context.session(dryRun ? .dryRun : .write, stop: stop)
             let showProgress = !global.quiet && !global.json && isatty(STDERR_FILENO) == 1
             var progress: (@Sendable (ImportProgress) -> Void)?
             if showProgress {

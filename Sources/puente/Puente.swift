@@ -12,7 +12,7 @@ struct Puente: ParsableCommand {
             78 configuration error.
             """,
         version: "0.1.0",
-        subcommands: [Demo.self, Masters.self, Import.self, Export.self, Orders.self, Report.self, Mail.self, Run.self]
+        subcommands: [Demo.self, Masters.self, Import.self, Export.self, Orders.self, Report.self, Mail.self, Run.self, Status.self]
     )
 
     /// Global options may come before the subcommand (`puente --json masters load ...`): the

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import Logging
 import PuenteDomain
 import PuenteExchange
 
@@ -13,30 +15,98 @@ extension Puente {
                 reported and the others still run; the next run does it again. Exit 0 when \
                 nothing needs a person, 65 when something does, 74 (or 78) when a step failed, \
                 75 when another run holds the lock.
+
+                --watch repeats the cycle every --interval seconds (sooner when a file lands in \
+                a local Inbox) until SIGTERM or SIGINT, which stop it after the current file or \
+                package; a second signal stops it at once (the next run completes what was \
+                begun). It then exits 0.
                 """)
 
         @OptionGroup var global: GlobalOptions
 
+        @Flag(help: "Repeat the cycle until SIGTERM or SIGINT.")
+        var watch = false
+
+        @Option(help: "Seconds between two cycles of --watch (default 60).")
+        var interval: Double?
+
+        func validate() throws {
+            if let interval {
+                guard watch else { throw ValidationError("--interval goes with --watch") }
+                guard interval >= 1, interval <= 86_400 else { throw ValidationError("--interval must be 1 to 86400 seconds") }
+            }
+        }
+
         func run() throws {
-            let context = try global.makeContext()
-            let session = try context.session()
-            let report = session.jobCycle().run()
-            context.say(RunSummary.text(report, sendmail: !context.configuration.mail.sendmail.isEmpty))
-            try context.printJSON(report)
-            for failure in report.failures {
-                FileHandle.standardError.write(Data("puente: \(failure.step): \(SafeText.forTerminal(failure.message))\n".utf8))
+            let context = try global.makeContext(defaultLevel: .notice)
+            let stop = StopRequest()
+            let signals = StopSignals(stop: stop, logger: context.logger)
+            defer { withExtendedLifetime(signals) {} }
+            let sendmail = !context.configuration.mail.sendmail.isEmpty
+            guard watch else {
+                let report = try context.session(stop: stop).jobCycle().run()
+                context.say(RunSummary.text(report, sendmail: sendmail))
+                try context.printJSON(report)
+                RunSummary.reportFailures(report)
+                if report.exitStatus != 0 { throw ExitCode(report.exitStatus) }
+                return
             }
-            if let worst = report.failures.map({ RunSummary.status(of: $0.code) }).max(by: { $0.rawValue < $1.rawValue }) {
-                throw worst
+            let seconds = interval ?? 60
+            context.logger.notice("run: watching, a cycle every \(Int(seconds)) s; SIGTERM or SIGINT stops it")
+            JobWatch(configuration: context.configuration, logger: context.logger, stop: stop).run(interval: seconds) { result in
+                switch result {
+                case .success(let report):
+                    if report.didSomething {
+                        context.sayNow("Run \(report.run.map(String.init) ?? "-") at \(report.started):\n"
+                                    + RunSummary.text(report, sendmail: sendmail).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+                    }
+                    try? context.printJSONLine(report)
+                    RunSummary.reportFailures(report)
+                case .failure(let error):
+                    let (message, _) = Failure.describe(error)
+                    FileHandle.standardError.write(Data("puente: the cycle could not start: \(SafeText.forTerminal(message))\n".utf8))
+                }
             }
-            if report.needsAttention { throw Failure.needsAttention }
+        }
+    }
+}
+
+/// SIGTERM and SIGINT for the scheduled job: the first asks the job to stop after the file or
+/// package it is in; a second ends the process at once (what was begun is completed by the
+/// next run: the import's and export's crash safety cover it).
+///
+/// Plain Dispatch signal sources rather than swift-service-lifecycle: the job's work is
+/// synchronous (SQLite and file I/O on threads) and needs a flag read between two files, not
+/// task cancellation; the library's `ServiceGroup` would bring swift-async-algorithms and an
+/// async entry point for what is here forty lines.
+final class StopSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(stop: StopRequest, logger: Logger) {
+        sources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let name = number == SIGTERM ? "SIGTERM" : "SIGINT"
+                for _ in 0..<max(1, Int(source.data)) {
+                    if stop.request() > 1 {
+                        logger.warning("\(name) again: stopping at once; the next run completes what was begun")
+                        _exit(128 + number)
+                    }
+                }
+                logger.warning("\(name): stopping after the current file or package (a second signal stops at once)")
+            }
+            source.resume()
+            return source
         }
     }
 }
 
 enum RunSummary {
-    static func status(of code: String) -> ExitCode {
-        code == "configuration" ? Failure.configuration : code == "busy" ? Failure.locked : Failure.io
+    static func reportFailures(_ report: CycleReport) {
+        for failure in report.failures {
+            FileHandle.standardError.write(Data("puente: \(failure.step): \(SafeText.forTerminal(failure.message))\n".utf8))
+        }
     }
 
     static func text(_ report: CycleReport, sendmail: Bool) -> String {
@@ -50,6 +120,7 @@ enum RunSummary {
         if let export = report.export { section("Export:", ExportSummary.text(export)) }
         if let mail = report.mail { lines.append(MailStep.text(mail, sendmail: sendmail) ?? "Mail: nothing to send") }
         for failure in report.failures { lines.append("\(failure.step) could not be done: \(failure.message)") }
+        if report.stopped { lines.append("Stopped as asked (a signal): what was begun is done; the next run does the rest.") }
         return lines.map(SafeText.forTerminal).joined(separator: "\n")
     }
 }

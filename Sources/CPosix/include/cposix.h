@@ -9,4 +9,8 @@ int puente_syncfs(int fd);
 /// 1 when `puente_syncfs` flushes the whole file system, 0 when it only flushes `fd`.
 int puente_has_syncfs(void);
 
+/// The Linux `statfs` file system type (magic number) of the file system holding `path`;
+/// -1 when it cannot be told (an error, or not Linux).
+long long puente_filesystem_magic(const char *path);
+
 #endif

@@ -22,6 +22,8 @@ public struct PackageSummary: Codable, Sendable, Equatable {
 /// What `puente export` did.
 public struct ExportReport: Codable, Sendable, Equatable {
     public var sites: [PackageSummary] = []
+    /// Stopped by a signal before every site was done (the rest is exported next time).
+    public var stopped = false
 }
 
 /// Points where tests make an export fail, to prove a failure leaves nothing half done.
@@ -47,10 +49,13 @@ public struct PackageExporter: Sendable {
     let clock: any PuenteClock
     /// Test-only: called at each `ExportStep`; throwing there simulates a crash at that point.
     let faultInjection: (@Sendable (ExportStep) throws -> Void)?
+    /// Asked to stop (a signal): the export ends after the package it is writing.
+    let stop: StopRequest?
 
     /// Made by `PuenteSession.packageExporter()`, which holds the run lock (tests make their own).
     init(store: BackOfficeStore, configuration: Configuration, logger: Logger, clock: any PuenteClock = SystemClock(),
-         faultInjection: (@Sendable (ExportStep) throws -> Void)? = nil) {
+         stop: StopRequest? = nil, faultInjection: (@Sendable (ExportStep) throws -> Void)? = nil) {
+        self.stop = stop
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -68,6 +73,12 @@ public struct PackageExporter: Sendable {
         }
         var report = ExportReport()
         for pos in sites {
+            // Asked to stop: after the package being written (the other sites' next time).
+            if stop?.isRequested == true {
+                report.stopped = true
+                logger.notice("export: stopped before site \(pos), as asked")
+                break
+            }
             report.sites.append(try export(pos: pos, full: full))
         }
         return report

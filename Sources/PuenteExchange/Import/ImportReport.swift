@@ -87,6 +87,8 @@ public struct ImportReport: Codable, Sendable, Equatable {
     /// Inbox entries left alone (links, FIFOs, unreadable files, names that are not UTF-8)
     /// and files imported whose move is still to do.
     public var problems: [InboxEntryProblem] = []
+    /// Stopped by a signal between two files: the files not begun wait for the next run.
+    public var stopped = false
 
     public init(dryRun: Bool) { self.dryRun = dryRun }
 

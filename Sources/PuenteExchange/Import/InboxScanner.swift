@@ -73,6 +73,92 @@ public struct InboxScanner: Sendable {
         return result
     }
 
+    /// An Inbox entry as `puente status` shows it: whether the next run takes it, and if not, why.
+    public struct Entry: Codable, Sendable, Equatable {
+        public enum State: String, Codable, Sendable {
+            /// Stable, and its marker there if markers are on: the next run takes it.
+            case ready
+            /// Its size or time changed while it was watched: still being written.
+            case unstable
+            /// `inbox.done_markers` is on and `NAME.done` is not there yet.
+            case waitingForMarker = "waiting-for-marker"
+            /// A temporary name (`.part`, `.tmp`…): the site has not finished it; never taken as is.
+            case temporaryName = "temporary-name"
+            /// A link, FIFO, folder…: never taken (a person should look).
+            case notRegularFile = "not-regular-file"
+            /// Cannot be opened for reading (permissions): a person should look.
+            case unreadable
+            /// Its name is not UTF-8: a person should rename it.
+            case badName = "bad-name"
+        }
+
+        public var name: String
+        public var state: State
+        public var size: Int64?
+        /// Why it is not taken, in words (empty when ready).
+        public var detail: String
+
+        /// A person must act for it to be taken.
+        public var needsAttention: Bool { [.notRegularFile, .unreadable, .badName].contains(state) }
+    }
+
+    /// Every Inbox entry an order file might be, and what the next run would do with it:
+    /// two looks `gap` seconds apart (at most `settleSeconds`), as a run makes them.
+    public func survey(gap: Double) throws -> [Entry] {
+        var entries: [String: Entry] = [:]
+        let names = try Self.entryNames(in: folder)
+        let present = Set(names.compactMap(\.text))
+        var stable: [String: Look] = [:]
+        for name in names {
+            guard let text = name.text else {
+                let shown = name.escaped
+                if Self.isCandidate(shown) {
+                    entries[shown] = Entry(name: shown, state: .badName, detail: "the name is not valid UTF-8: rename it to have it taken")
+                }
+                continue
+            }
+            let lower = text.lowercased()
+            // `pedidos.xml.part`: an order file on its way in.
+            if let suffix = Self.ignoredSuffixes.first(where: { lower.hasSuffix($0) }),
+               Self.isCandidate(String(text.dropLast(suffix.count))) {
+                entries[text] = Entry(name: text, state: .temporaryName, detail: "a temporary name: left alone until the site renames it")
+                continue
+            }
+            guard Self.isCandidate(text) else { continue }
+            var info = stat()
+            guard lstat(folder.appending(path: text).path, &info) == 0 else { continue }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                entries[text] = Entry(name: text, state: .notRegularFile,
+                                      detail: "is \(UntrustedFile.kind(of: info.st_mode)), not a regular file: never taken")
+                continue
+            }
+            let descriptor = open(folder.appending(path: text).path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                entries[text] = Entry(name: text, state: .unreadable, size: Int64(info.st_size),
+                                      detail: "cannot be read: \(String(cString: strerror(errno)))")
+                continue
+            }
+            close(descriptor)
+            if doneMarkers, !present.contains(text + ".done") {
+                entries[text] = Entry(name: text, state: .waitingForMarker, size: Int64(info.st_size),
+                                      detail: "waiting for \(text).done (inbox.done_markers is on)")
+                continue
+            }
+            stable[text] = Look(size: Int64(info.st_size), modified: info.st_mtim)
+        }
+        if !stable.isEmpty {
+            wait(min(gap, settleSeconds))
+            var ignored: [InboxEntryProblem] = []
+            let second = try look(problems: &ignored)
+            for (name, first) in stable {
+                let same = second[name] == first
+                entries[name] = Entry(name: name, state: same ? .ready : .unstable, size: second[name]?.size ?? first.size,
+                                      detail: same ? "" : "changed while watched: still being written")
+            }
+        }
+        return entries.values.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+    }
+
     private struct Look: Equatable {
         let size: Int64
         let modified: timespec

@@ -31,10 +31,13 @@ public struct OrderImporter: Sendable {
     let clock: any PuenteClock
     /// Test-only: called at each `ImportStep`; throwing (or exiting) there simulates a crash.
     let faultInjection: (@Sendable (ImportStep) throws -> Void)?
+    /// Asked to stop (a signal): the run ends after the file it is in.
+    let stop: StopRequest?
 
     /// Made by `PuenteSession.orderImporter()`, which holds the run lock (tests make their own).
     init(store: BackOfficeStore, configuration: Configuration, logger: Logger, clock: any PuenteClock = SystemClock(),
-         faultInjection: (@Sendable (ImportStep) throws -> Void)? = nil) {
+         stop: StopRequest? = nil, faultInjection: (@Sendable (ImportStep) throws -> Void)? = nil) {
+        self.stop = stop
         self.store = store
         self.configuration = configuration
         self.logger = logger
@@ -113,6 +116,12 @@ public struct OrderImporter: Sendable {
         }
         try AtomicFile.makeFolder(acksFolder, under: configuration.outboxPath)
         for file in ready {
+            // Asked to stop: after the file before this one, never in the middle of one.
+            if stop?.isRequested == true {
+                report.stopped = true
+                logger.notice("import: stopped before \(file.lastPathComponent), as asked; the rest waits for the next run")
+                break
+            }
             var fileReport: FileImportReport?
             do {
                 fileReport = try store.writeTransaction { transaction in

@@ -36,8 +36,11 @@ public struct Mailer: Sendable {
     let configuration: Configuration
     let clock: any PuenteClock
     let logger: Logger
+    let stop: StopRequest?
 
-    init(store: BackOfficeStore, configuration: Configuration, clock: any PuenteClock, logger: Logger) {
+    init(store: BackOfficeStore, configuration: Configuration, clock: any PuenteClock, logger: Logger,
+         stop: StopRequest? = nil) {
+        self.stop = stop
         self.store = store
         self.configuration = configuration
         self.clock = clock
@@ -105,7 +108,8 @@ public struct Mailer: Sendable {
         }
         let sendmail = configuration.mail.sendmail.trimmingCharacters(in: .whitespaces)
         after = 0
-        while true {
+        // Asked to stop: after the batch being handed over (the rest waits for the next run).
+        while stop?.isRequested != true {
             let queued = try store.mail(in: ["queued"], after: after)
             guard let last = queued.last else { break }
             after = last.id

@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+@testable import PuenteExchange
+import PuenteStore
+import PuenteTestSupport
+import Testing
+
+@Suite struct JobCycleTests {
+    @Test func networkFileSystemsAreToldFromLocalOnes() {
+        #expect(NetworkFileSystem.name(magic: 0x6969) == "NFS")
+        #expect(NetworkFileSystem.name(magic: 0x517B) == "SMB")
+        #expect(NetworkFileSystem.name(magic: 0xFF53_4D42) == "CIFS")
+        #expect(NetworkFileSystem.name(magic: 0xFE53_4D42) == "SMB2")
+        // statfs's f_type is signed on some platforms: the CIFS magic read as a negative number.
+        #expect(NetworkFileSystem.name(magic: Int64(Int32(bitPattern: 0xFF53_4D42))) == "CIFS")
+        #expect(NetworkFileSystem.name(magic: 0xEF53) == nil, "ext4")
+        #expect(NetworkFileSystem.name(magic: 0x0102_1994) == nil, "tmpfs")
+        #expect(NetworkFileSystem.name(magic: 0x5846_5342) == nil, "xfs")
+    }
+
+    @Test func aLocalStoreIsOpenedAndItsFutureFolderIsJudgedByItsParent() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        #expect(NetworkFileSystem.holding(folder.url.appending(path: "not/yet/there/puente.sqlite").path) == nil)
+        #expect(throws: Never.self) { try NetworkFileSystem.refuse(store: folder.url.appending(path: "puente.sqlite").path) }
+    }
+
+    @Test func aCycleAskedToStopBeforeItBeginsDoesNothingAndSaysSo() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox"), withIntermediateDirectories: true)
+        try folder.write("Inbox/a.xml", "<orders version=\"1\"/>")
+        let stop = StopRequest()
+        let session = try PuenteSession(configuration: Configuration(directory: folder.url), logger: Logger(label: "test"),
+                                        stop: stop)
+        #expect(stop.request() == 1)
+        let report = session.jobCycle().run()
+        #expect(report.stopped)
+        #expect(report.importReport == nil && report.export == nil && report.mail == nil)
+        #expect(report.exitStatus == 0)
+        #expect(report.outcome == "stopped")
+        #expect(FileManager.default.fileExists(atPath: folder.url.appending(path: "Inbox/a.xml").path), "untouched")
+        let runs = try session.store.recentRuns(limit: 10)
+        #expect(runs.map(\.outcome) == ["stopped"])
+        #expect(runs.first?.summary?.contains("\"stopped\":true") == true)
+    }
+
+    @Test func aRunThatNeverEndedIsMarkedInterruptedByTheNext() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let store = try BackOfficeStore(path: folder.url.appending(path: "s.sqlite").path)
+        let killed = try store.startRun(started: "2026-12-01T10:00:00-03:00", startedUnix: 1_764_594_000, pid: 999_999)
+        let next = try store.startRun(started: "2026-12-01T10:05:00-03:00", startedUnix: 1_764_594_300, pid: 1)
+        try store.finishRun(next, finished: "2026-12-01T10:05:01-03:00", outcome: "done", exitStatus: 0, summary: "{}")
+        let runs = try store.recentRuns(limit: 10)
+        #expect(runs.map(\.id) == [next, killed])
+        #expect(runs.map(\.outcome) == ["done", "interrupted"])
+        #expect(runs.last?.finished == nil)
+    }
+
+    @Test func theExitStatusIsTheWorstFailedStepsElseWhetherAPersonIsNeeded() {
+        var report = CycleReport()
+        #expect(report.exitStatus == 0)
+        report.failures = [.init(step: "export", message: "x", code: "io")]
+        #expect(report.exitStatus == 74)
+        report.failures.append(.init(step: "masters", message: "y", code: "configuration"))
+        #expect(report.exitStatus == 78)
+        report.failures = [.init(step: "history", message: "z", code: "busy")]
+        #expect(report.exitStatus == 75)
+        #expect(report.outcome == "failed")
+    }
+}
