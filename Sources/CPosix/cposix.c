@@ -20,3 +20,47 @@ long long puente_filesystem_magic(const char *path) {
 #else
 long long puente_filesystem_magic(const char *path) { (void)path; return -1; }
 #endif
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+int puente_write_all_nosigpipe(int fd, const void *bytes, size_t count) {
+    // SIGPIPE from a write is sent to the writing thread: blocked here, it stays pending and
+    // the write fails with EPIPE instead of killing the process; a SIGPIPE this write caused
+    // is then taken back before the mask is restored.
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigpending(&pending);
+    int was_pending = sigismember(&pending, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    const char *next = bytes;
+    int result = 0, saved = 0;
+    while (count > 0) {
+        ssize_t written = write(fd, next, count);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            result = -1;
+            saved = errno;
+            break;
+        }
+        next += written;
+        count -= (size_t)written;
+    }
+    if (result != 0 && saved == EPIPE && !was_pending) {
+        struct timespec none = {0, 0};
+        sigtimedwait(&pipe_only, NULL, &none);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (result != 0) errno = saved;
+    return result;
+}
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+void puente_release_free_memory(void) { malloc_trim(0); }
+#else
+void puente_release_free_memory(void) {}
+#endif

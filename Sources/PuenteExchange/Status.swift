@@ -61,7 +61,8 @@ public struct StatusReport: Encodable, Sendable {
     /// What needs a person, in sentences: empty when nothing does.
     public var attention: [String]
 
-    public var needsAttention: Bool { !attention.isEmpty }
+    /// Whether something does (the exit status 65): in the JSON for scripts too.
+    public var needsAttention: Bool
 
     /// A package the site has not taken for this long is worth a person's look.
     public static let staleHours = 24
@@ -157,7 +158,8 @@ extension PuenteSession {
                              + "check whether \(mail.uncertain == 1 ? "it" : "they") went out (Outbox/mail/ keeps them)")
         }
         return StatusReport(store: configuration.database.path, noStore: isScratch, inbox: entries, unfinished: unfinished,
-                            held: held, runs: runs, sites: sites, mail: mail, attention: attention)
+                            held: held, runs: runs, sites: sites, mail: mail, attention: attention,
+                            needsAttention: !attention.isEmpty)
     }
 
     private static func statusRun(_ record: RunRecord) -> StatusReport.Run {

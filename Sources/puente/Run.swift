@@ -19,7 +19,7 @@ extension Puente {
                 --watch repeats the cycle every --interval seconds (sooner when a file lands in \
                 a local Inbox) until SIGTERM or SIGINT, which stop it after the current file or \
                 package; a second signal stops it at once (the next run completes what was \
-                begun). It then exits 0.
+                begun). It then exits 0; a configuration error ends it with 78.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -53,20 +53,8 @@ extension Puente {
             }
             let seconds = interval ?? 60
             context.logger.notice("run: watching, a cycle every \(Int(seconds)) s; SIGTERM or SIGINT stops it")
-            JobWatch(configuration: context.configuration, logger: context.logger, stop: stop).run(interval: seconds) { result in
-                switch result {
-                case .success(let report):
-                    if report.didSomething {
-                        context.sayNow("Run \(report.run.map(String.init) ?? "-") at \(report.started):\n"
-                                    + RunSummary.text(report, sendmail: sendmail).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
-                    }
-                    try? context.printJSONLine(report)
-                    RunSummary.reportFailures(report)
-                case .failure(let error):
-                    let (message, _) = Failure.describe(error)
-                    FileHandle.standardError.write(Data("puente: the cycle could not start: \(SafeText.forTerminal(message))\n".utf8))
-                }
-            }
+            let watch = JobWatch(configuration: context.configuration, logger: context.logger, stop: stop)
+            try Failure.guarding { try watch.run(interval: seconds) { RunSummary.show($0, context, sendmail: sendmail) } }
         }
     }
 }
@@ -103,6 +91,22 @@ final class StopSignals {
 }
 
 enum RunSummary {
+    /// One cycle of `--watch`: its summary when it did something, its JSON line, its failures.
+    static func show(_ result: Result<CycleReport, any Error>, _ context: CommandContext, sendmail: Bool) {
+        switch result {
+        case .success(let report):
+            if report.didSomething {
+                context.sayNow("Run \(report.run.map(String.init) ?? "-") at \(report.started):\n"
+                               + text(report, sendmail: sendmail).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            }
+            try? context.printJSONLine(report)
+            reportFailures(report)
+        case .failure(let error):
+            let (message, _) = Failure.describe(error)
+            FileHandle.standardError.write(Data("puente: the cycle could not start: \(SafeText.forTerminal(message))\n".utf8))
+        }
+    }
+
     static func reportFailures(_ report: CycleReport) {
         for failure in report.failures {
             FileHandle.standardError.write(Data("puente: \(failure.step): \(SafeText.forTerminal(failure.message))\n".utf8))

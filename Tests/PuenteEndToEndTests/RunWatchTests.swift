@@ -224,6 +224,7 @@ import Testing
         let states = Dictionary(uniqueKeysWithValues: inbox.map { ($0["name"] as! String, $0["state"] as! String) })
         #expect(states == ["growing.csv": "unstable", "half.xml.part": "temporary-name", "no-marker.xml": "waiting-for-marker",
                            "pipe.xml": "not-regular-file"])
+        #expect(object["needs_attention"] as? Bool == true)
         let attention = try #require(object["attention"] as? [String])
         #expect(attention == ["Inbox: pipe.xml is a FIFO, not a regular file: never taken"])
         usleep(2_500_000)

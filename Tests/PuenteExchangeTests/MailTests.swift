@@ -94,6 +94,15 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: received.path).count == 1)
     }
 
+    @Test func aSendmailThatExitsWithoutReadingIsARefusalNotASIGPIPE() throws {
+        // 1 MiB cannot fit in the pipe: the write meets a closed pipe (EPIPE). Without care
+        // the process would die of SIGPIPE here (found by the run/status test with /bin/false).
+        let message = [UInt8](repeating: UInt8(ascii: "x"), count: 1 << 20)
+        #expect(try Mailer.hand(message, to: "/bin/false") == false)
+        #expect(try Mailer.hand(message, to: "/bin/true") == false, "exit 0 but it did not take the message")
+        #expect(try Mailer.hand(Array("Subject: x\r\n\r\nhola\r\n".utf8), to: "/bin/cat") == true)
+    }
+
     @Test func aClientWithoutAnEmailGetsNoneAndTheSummarySaysSo() throws {
         let (fixture, mailer) = try fixture()
         defer { fixture.remove() }

@@ -13,4 +13,16 @@ int puente_has_syncfs(void);
 /// -1 when it cannot be told (an error, or not Linux).
 long long puente_filesystem_magic(const char *path);
 
+#include <stddef.h>
+
+/// Writes all `count` bytes to `fd` (a pipe to a child process) without SIGPIPE: when the
+/// reader is gone, returns -1 with errno EPIPE instead of killing the process.
+/// Returns 0, or -1 with errno set.
+int puente_write_all_nosigpipe(int fd, const void *bytes, size_t count);
+
+/// Gives the memory the allocator holds free back to the system (glibc `malloc_trim`): a
+/// long-running `run --watch` calls it between cycles, so what one cycle's store connection
+/// cached does not stay resident while the job waits. Does nothing elsewhere.
+void puente_release_free_memory(void);
+
 #endif

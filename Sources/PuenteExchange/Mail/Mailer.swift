@@ -1,3 +1,4 @@
+import CPosix
 import Foundation
 import Logging
 import Mustache
@@ -158,10 +159,13 @@ public struct Mailer: Sendable {
         } catch {
             return false
         }
-        input.fileHandleForWriting.write(Data(message))
+        // A sendmail that exits before reading it all (refusing) must not kill Puente with SIGPIPE.
+        let written = message.withUnsafeBytes { bytes in
+            puente_write_all_nosigpipe(input.fileHandleForWriting.fileDescriptor, bytes.baseAddress, bytes.count)
+        }
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
-        return process.terminationStatus == 0
+        return written == 0 && process.terminationStatus == 0
     }
 
     /// Renders every template against a sample order (`puente mail check`): the names of
