@@ -66,8 +66,7 @@ public struct DemoRun {
         }
         let cycle = session.jobCycle().run()
         if let failure = cycle.failures.first {
-            let code: PuenteError.Code = failure.code == PuenteError.Code.configuration.description ? .configuration : .io
-            throw PuenteError(code, "the demo's \(failure.step) step could not be done: \(failure.message)")
+            throw PuenteError(failure.errorCode, "the demo's \(failure.step) step could not be done: \(failure.message)")
         }
         guard let masters = cycle.masters, let importReport = cycle.importReport, let export = cycle.export,
               let mail = cycle.mail else {

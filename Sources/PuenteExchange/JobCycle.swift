@@ -13,6 +13,11 @@ public struct CycleReport: Encodable, Sendable {
         public var message: String
         /// The error's code (`io`, `store`, `configuration`…).
         public var code: String
+
+        /// The code as a `PuenteError.Code` (`io` for what is not a Puente error).
+        public var errorCode: PuenteError.Code {
+            [PuenteError.Code.configuration, .busy, .store, .usage, .invalidInput].first { $0.description == code } ?? .io
+        }
     }
 
     /// The run's number in the store's history (nil when it could not be recorded).
@@ -39,9 +44,9 @@ public struct CycleReport: Encodable, Sendable {
     /// lock, `74` anything else), else `65` when something needs a person, else `0`.
     public var exitStatus: Int32 {
         let worst = failures.map { failure -> Int32 in
-            switch failure.code {
-            case PuenteError.Code.configuration.description: 78
-            case PuenteError.Code.busy.description: 75
+            switch failure.errorCode {
+            case .configuration: 78
+            case .busy: 75
             default: 74
             }
         }.max()

@@ -113,6 +113,10 @@ import Testing
         }
         let watch = try PuenteProcess.start(["--json", "run", "--watch", "--interval", "600"], in: folder.url)
         #expect(Self.waitFor(120) { exists(folder, "Outbox/acks/big-1.xml.ack.xml") })
+        // Meanwhile status reads (it takes no lock) and shows the cycle running.
+        let during = try PuenteProcess.run(["--json", "status"], in: folder.url)
+        let now = try #require(try JSONSerialization.jsonObject(with: Data(during.stdout.utf8)) as? [String: Any])
+        #expect((now["runs"] as? [[String: Any]])?.first?["outcome"] as? String == "running", "\(during.stdout)")
         watch.send(SIGTERM)
         let ended = watch.wait(timeout: 120)
         #expect(ended.status == 0, "\(ended.stderr)")

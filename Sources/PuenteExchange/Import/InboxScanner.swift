@@ -106,51 +106,37 @@ public struct InboxScanner: Sendable {
     /// two looks `gap` seconds apart (at most `settleSeconds`), as a run makes them.
     public func survey(gap: Double) throws -> [Entry] {
         var entries: [String: Entry] = [:]
-        let names = try Self.entryNames(in: folder)
-        let present = Set(names.compactMap(\.text))
-        var stable: [String: Look] = [:]
-        for name in names {
-            guard let text = name.text else {
-                let shown = name.escaped
-                if Self.isCandidate(shown) {
-                    entries[shown] = Entry(name: shown, state: .badName, detail: "the name is not valid UTF-8: rename it to have it taken")
+        var files: [String: Look] = [:]
+        for sighting in try sightings() {
+            switch sighting {
+            case .badName(let shown):
+                entries[shown] = Entry(name: shown, state: .badName, detail: "the name is not valid UTF-8: rename it to have it taken")
+            case .temporaryName(let name):
+                entries[name] = Entry(name: name, state: .temporaryName, detail: "a temporary name: left alone until the site renames it")
+            case .notRegular(let name, let kind, _):
+                entries[name] = Entry(name: name, state: .notRegularFile, detail: "is \(kind), not a regular file: never taken")
+            case .file(let name, let look, let marked):
+                // Taken only if it can be read: the run would leave it alone otherwise.
+                let descriptor = open(folder.appending(path: name).path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+                guard descriptor >= 0 else {
+                    entries[name] = Entry(name: name, state: .unreadable, size: look.size,
+                                          detail: "cannot be read: \(String(cString: strerror(errno)))")
+                    continue
                 }
-                continue
+                close(descriptor)
+                if marked {
+                    files[name] = look
+                } else {
+                    entries[name] = Entry(name: name, state: .waitingForMarker, size: look.size,
+                                          detail: "waiting for \(name).done (inbox.done_markers is on)")
+                }
             }
-            let lower = text.lowercased()
-            // `pedidos.xml.part`: an order file on its way in.
-            if let suffix = Self.ignoredSuffixes.first(where: { lower.hasSuffix($0) }),
-               Self.isCandidate(String(text.dropLast(suffix.count))) {
-                entries[text] = Entry(name: text, state: .temporaryName, detail: "a temporary name: left alone until the site renames it")
-                continue
-            }
-            guard Self.isCandidate(text) else { continue }
-            var info = stat()
-            guard lstat(folder.appending(path: text).path, &info) == 0 else { continue }
-            guard (info.st_mode & S_IFMT) == S_IFREG else {
-                entries[text] = Entry(name: text, state: .notRegularFile,
-                                      detail: "is \(UntrustedFile.kind(of: info.st_mode)), not a regular file: never taken")
-                continue
-            }
-            let descriptor = open(folder.appending(path: text).path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-            guard descriptor >= 0 else {
-                entries[text] = Entry(name: text, state: .unreadable, size: Int64(info.st_size),
-                                      detail: "cannot be read: \(String(cString: strerror(errno)))")
-                continue
-            }
-            close(descriptor)
-            if doneMarkers, !present.contains(text + ".done") {
-                entries[text] = Entry(name: text, state: .waitingForMarker, size: Int64(info.st_size),
-                                      detail: "waiting for \(text).done (inbox.done_markers is on)")
-                continue
-            }
-            stable[text] = Look(size: Int64(info.st_size), modified: info.st_mtim)
         }
-        if !stable.isEmpty {
+        if !files.isEmpty {
             wait(min(gap, settleSeconds))
             var ignored: [InboxEntryProblem] = []
             let second = try look(problems: &ignored)
-            for (name, first) in stable {
+            for (name, first) in files {
                 let same = second[name] == first
                 entries[name] = Entry(name: name, state: same ? .ready : .unstable, size: second[name]?.size ?? first.size,
                                       detail: same ? "" : "changed while watched: still being written")
@@ -169,30 +155,55 @@ public struct InboxScanner: Sendable {
 
     private func look(problems: inout [InboxEntryProblem]) throws -> [String: Look] {
         var result: [String: Look] = [:]
-        let names = try Self.entryNames(in: folder)
-        let present = Set(names.compactMap(\.text))
-        for name in names {
-            guard let text = name.text else {
+        for sighting in try sightings() {
+            switch sighting {
+            case .badName(let shown):
                 // Not UTF-8 (a Latin-1 name from an old share, say): it cannot be named in an ack.
-                let shown = name.escaped
-                if Self.isCandidate(shown) {
-                    problems.append(InboxEntryProblem(
-                        entry: shown, problem: "the name is not valid UTF-8; left in the Inbox (rename it to take it)"))
-                }
+                problems.append(InboxEntryProblem(
+                    entry: shown, problem: "the name is not valid UTF-8; left in the Inbox (rename it to take it)"))
+            case .notRegular(let name, let kind, let marked) where marked:
+                problems.append(InboxEntryProblem(entry: name, problem: "is \(kind), not a regular file; left in the Inbox"))
+            case .file(let name, let look, let marked) where marked:
+                result[name] = look
+            default:
                 continue
             }
-            guard Self.isCandidate(text) else { continue }
-            if doneMarkers, !present.contains(text + ".done") { continue }
-            var info = stat()
-            guard lstat(folder.appending(path: text).path, &info) == 0 else { continue }
-            guard (info.st_mode & S_IFMT) == S_IFREG else {
-                let kind = UntrustedFile.kind(of: info.st_mode)
-                problems.append(InboxEntryProblem(entry: text, problem: "is \(kind), not a regular file; left in the Inbox"))
-                continue
-            }
-            result[text] = Look(size: Int64(info.st_size), modified: info.st_mtim)
         }
         return result
+    }
+
+    /// What one look at the folder sees of each entry that is, or is on its way to be, an
+    /// order file. `marked`: its `NAME.done` is there, or markers are off.
+    private enum Sighting {
+        case badName(String)
+        case temporaryName(String)
+        case notRegular(String, kind: String, marked: Bool)
+        case file(String, Look, marked: Bool)
+    }
+
+    private func sightings() throws -> [Sighting] {
+        let names = try Self.entryNames(in: folder)
+        let present = Set(names.compactMap(\.text))
+        return names.compactMap { name -> Sighting? in
+            guard let text = name.text else {
+                let shown = name.escaped
+                return Self.isCandidate(shown) ? .badName(shown) : nil
+            }
+            let lower = text.lowercased()
+            // `pedidos.xml.part`: an order file on its way in.
+            if let suffix = Self.ignoredSuffixes.first(where: { lower.hasSuffix($0) }),
+               Self.isCandidate(String(text.dropLast(suffix.count))) {
+                return .temporaryName(text)
+            }
+            guard Self.isCandidate(text) else { return nil }
+            let marked = !doneMarkers || present.contains(text + ".done")
+            var info = stat()
+            guard lstat(folder.appending(path: text).path, &info) == 0 else { return nil }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                return .notRegular(text, kind: UntrustedFile.kind(of: info.st_mode), marked: marked)
+            }
+            return .file(text, Look(size: Int64(info.st_size), modified: info.st_mtim), marked: marked)
+        }
     }
 
     /// A directory entry's name as the file system holds it.
