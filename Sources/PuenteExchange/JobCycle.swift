@@ -110,6 +110,38 @@ public struct CycleReport: Encodable, Sendable {
         return parts.isEmpty ? "nothing to do" : parts.joined(separator: " · ")
     }
 
+    /// How many problem lines per file the run history keeps (a dump with a million bad rows,
+    /// re-read by every run until it is fixed, must not put a million lines in every run's row).
+    static let historyLines = 20
+
+    /// The report as the run history keeps it: every count, but at most `historyLines` of each
+    /// file's problem lines (the rest counted: the ack, the log and the reports have them all).
+    var forHistory: CycleReport {
+        var kept = self
+        if let masters {
+            kept.masters?.files = masters.files.map { file in
+                var file = file
+                if file.errors.count > Self.historyLines {
+                    let more = file.errors.count - Self.historyLines
+                    file.errors = Array(file.errors.prefix(Self.historyLines))
+                        + [.init(file: file.file, line: 0, message: "… and \(more) more")]
+                }
+                return file
+            }
+        }
+        if let imported = importReport {
+            kept.importReport?.files = imported.files.map { file in
+                var file = file
+                if file.attention.count > Self.historyLines {
+                    file.attentionNotShown += file.attention.count - Self.historyLines
+                    file.attention = Array(file.attention.prefix(Self.historyLines))
+                }
+                return file
+            }
+        }
+        return kept
+    }
+
     /// Whether the cycle did anything a person would want to read about (a quiet `--watch`
     /// cycle prints nothing).
     public var didSomething: Bool {
@@ -177,7 +209,7 @@ public struct JobCycle: Sendable {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 encoder.keyEncodingStrategy = .convertToSnakeCase
-                let summary = String(decoding: try encoder.encode(report), as: UTF8.self)
+                let summary = String(decoding: try encoder.encode(report.forHistory), as: UTF8.self)
                 try store.finishRun(id, finished: report.finished, outcome: report.outcome,
                                     exitStatus: report.exitStatus, summary: summary)
             } catch {

@@ -58,6 +58,31 @@ import Testing
         #expect(runs.last?.finished == nil)
     }
 
+    @Test func theRunHistoryKeepsEveryCountButOnlyTheFirstProblemLines() {
+        var masters = MasterLoadReport()
+        var dump = MasterFileReport(file: "prices.csv", master: .prices)
+        dump.errors = (2...51).map { .init(file: "prices.csv", line: $0, message: "unknown product") }
+        masters.files = [dump]
+        var file = FileImportReport(file: "a.xml", outcome: .processed)
+        file.attention = (1...100).map { "a.xml line \($0): rejected" }
+        file.attentionNotShown = 7
+        var imported = ImportReport(dryRun: false)
+        imported.files = [file]
+        var report = CycleReport()
+        report.masters = masters
+        report.importReport = imported
+
+        let kept = report.forHistory
+        let errors = kept.masters?.files.first?.errors ?? []
+        #expect(errors.count == CycleReport.historyLines + 1)
+        #expect(errors.prefix(CycleReport.historyLines).map(\.line) == Array(2...21))
+        #expect(errors.last?.message == "… and 30 more")
+        #expect(kept.importReport?.files.first?.attention.count == CycleReport.historyLines)
+        #expect(kept.importReport?.files.first?.attentionNotShown == 87)
+        #expect(kept.needsAttention == report.needsAttention && kept.exitStatus == report.exitStatus)
+        #expect(report.masters?.files.first?.errors.count == 50, "the report itself is untouched")
+    }
+
     @Test func theExitStatusIsTheWorstFailedStepsElseWhetherAPersonIsNeeded() {
         var report = CycleReport()
         #expect(report.exitStatus == 0)
