@@ -56,5 +56,6 @@ enum ExportSummary {
             }
             return lines.map(SafeText.forTerminal).joined(separator: "\n")
         }.joined(separator: "\n")
+            + (report.stopped ? "\nStopped as asked (a signal) after a whole package: the other sites' next time." : "")
     }
 }

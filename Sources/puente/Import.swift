@@ -149,6 +149,7 @@ enum ImportSummary {
                     .joined(separator: ", "))
             }
         }
+        if report.stopped { lines.append("Stopped as asked (a signal) after a whole file: the files not begun wait for the next run.") }
         if report.dryRun { lines.append("Dry run: nothing was posted, moved or acknowledged.") }
         // Each line is one line: names and values from outside are shown escaped.
         return lines.map(SafeText.forTerminal).joined(separator: "\n")

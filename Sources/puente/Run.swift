@@ -124,7 +124,8 @@ enum RunSummary {
         if let export = report.export { section("Export:", ExportSummary.text(export)) }
         if let mail = report.mail { lines.append(MailStep.text(mail, sendmail: sendmail) ?? "Mail: nothing to send") }
         for failure in report.failures { lines.append("\(failure.step) could not be done: \(failure.message)") }
-        if report.stopped { lines.append("Stopped as asked (a signal): what was begun is done; the next run does the rest.") }
+        // (The import's or export's summary already says so when the stop came inside one.)
+        if report.stopped, report.importReport?.stopped != true, report.export?.stopped != true { lines.append("Stopped as asked (a signal): what was begun is done; the next run does the rest.") }
         return lines.map(SafeText.forTerminal).joined(separator: "\n")
     }
 }

@@ -103,6 +103,10 @@ public struct OrderImporter: Sendable {
                 // What this run gave out is not committed: the ledger goes from file to file.
                 var ledger = ImportLedger()
                 for file in ready {
+                    if stop?.isRequested == true {
+                        report.stopped = true
+                        break
+                    }
                     do {
                         report.files.append(try importFile(file, validator: validator, committed: committed, ledger: &ledger,
                                                            dryRun: true, in: transaction, progress: progress))
