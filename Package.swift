@@ -34,8 +34,8 @@ let package = Package(
         .systemLibrary(name: "CXlsxWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
         // SHA-256 blocks through the processor's SHA instructions, when it has them.
         .target(name: "CSHA256"),
-        // syncfs(2): one flush for a batch of mail files.
-        .target(name: "CPosix"),
+        // syncfs(2): one flush for a batch of mail files; SQLite's process-wide settings.
+        .target(name: "CPosix", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         .target(name: "PuenteSecurity", dependencies: ["CCrypt", "CSHA256"]),
 

@@ -64,3 +64,15 @@ void puente_release_free_memory(void) { malloc_trim(0); }
 #else
 void puente_release_free_memory(void) {}
 #endif
+
+#include <sqlite3.h>
+
+int puente_sqlite_configure(void) {
+    // Before SQLite's first use in the process (later calls are refused with SQLITE_MISUSE,
+    // which changes nothing). Multi-thread mode: no mutex around each connection's calls —
+    // GRDB already serializes every connection's use, the mode its documentation requires.
+    // No memory statistics: they take a global mutex on every allocation.
+    int result = sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    if (result == SQLITE_OK) result = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return result;
+}

@@ -332,14 +332,18 @@ public struct OrderValidator {
         private mutating func separate() { bytes.append(0x1F) }
         private mutating func append(_ text: String) { bytes.append(contentsOf: text.utf8) }
         private mutating func append(_ value: Int64) {
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
+            // Digits written backwards into 20 bytes on the stack, then appended at once.
             var magnitude = value.magnitude
-            let start = bytes.count
-            repeat {
-                bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-                magnitude /= 10
-            } while magnitude > 0
-            bytes[start...].reverse()
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var start = 20
+                repeat {
+                    start -= 1
+                    digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                    magnitude /= 10
+                } while magnitude > 0
+                if value < 0 { bytes.append(UInt8(ascii: "-")) }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+            }
         }
     }
 
@@ -412,7 +416,9 @@ public enum OrderDateParser {
             // Gregorian calendar, as Foundation's would give, without building a Calendar.
             guard day >= 1, day <= daysIn(month, of: year) else { return nil }
             let local = Int64(daysSinceEpoch(year, month, day)) * 86_400 + Int64(hour * 3600 + minute * 60 + second)
-            return OrderMoment(text: formatted(year, month, day, hour, minute, second, offset: offset),
+            // Already as stored (seconds, no fraction, `±HH:MM`, never `-00:00`): kept as sent.
+            let canonical = bytes.count == 25 && index == 19 && !(offset == 0 && bytes[19] == UInt8(ascii: "-"))
+            return OrderMoment(text: canonical ? text : formatted(year, month, day, hour, minute, second, offset: offset),
                                unixTime: local - Int64(offset))
         }
         var calendar = Calendar(identifier: .gregorian)

@@ -107,3 +107,50 @@ public struct OrderReason: Sendable, Equatable, Codable {
         return text
     }
 }
+
+extension OrderReason {
+    /// `reasons` as the JSON array the store keeps (`[]` for none), keys sorted, as
+    /// `JSONEncoder` with `.sortedKeys` writes them and `JSONDecoder` reads them back: written
+    /// by hand because an import writes one for every held and rejected order.
+    public static func json(_ reasons: [OrderReason]) -> String {
+        guard !reasons.isEmpty else { return "[]" }
+        var text = "["
+        for (index, reason) in reasons.enumerated() {
+            if index > 0 { text += "," }
+            text += "{\"code\":"
+            appendQuoted(reason.code.rawValue, to: &text)
+            if let expected = reason.expected { text += ",\"expected\":"; appendQuoted(expected, to: &text) }
+            if let got = reason.got { text += ",\"got\":"; appendQuoted(got, to: &text) }
+            if let item = reason.item { text += ",\"item\":\(item)" }
+            text += ",\"line\":\(reason.line)"
+            if let message = reason.message { text += ",\"message\":"; appendQuoted(message, to: &text) }
+            if let product = reason.product { text += ",\"product\":"; appendQuoted(product, to: &text) }
+            text += "}"
+        }
+        return text + "]"
+    }
+
+    /// A JSON string (RFC 8259): `"` and `\` escaped, control characters as `\n`… or `\u00XX`.
+    private static func appendQuoted(_ value: String, to text: inout String) {
+        text += "\""
+        guard value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            text += value
+            text += "\""
+            return
+        }
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": text += "\\\""
+            case "\\": text += "\\\\"
+            case "\n": text += "\\n"
+            case "\r": text += "\\r"
+            case "\t": text += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: text.unicodeScalars.append(scalar)
+            }
+        }
+        text += "\""
+    }
+}

@@ -13,6 +13,38 @@ public enum Timestamp {
 
     /// The text of a moment given by its parts and its offset from UTC in seconds.
     public static func text(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, offset: Int) -> String {
+        let offsetHours = abs(offset) / 3600, offsetMinutes = abs(offset) % 3600 / 60
+        let twoDigits = 0..<100
+        if (0..<10_000).contains(year), twoDigits.contains(month), twoDigits.contains(day), twoDigits.contains(hour),
+           twoDigits.contains(minute), twoDigits.contains(second), twoDigits.contains(offsetHours) {
+            // The usual case, byte by byte: an import writes one for every order whose date
+            // was not sent in this form.
+            return String(unsafeUninitializedCapacity: 25) { text in
+                func put(_ value: Int, width: Int, at index: Int) {
+                    var rest = value
+                    for digit in (0..<width).reversed() {
+                        text[index + digit] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                }
+                put(year, width: 4, at: 0)
+                text[4] = UInt8(ascii: "-")
+                put(month, width: 2, at: 5)
+                text[7] = UInt8(ascii: "-")
+                put(day, width: 2, at: 8)
+                text[10] = UInt8(ascii: "T")
+                put(hour, width: 2, at: 11)
+                text[13] = UInt8(ascii: ":")
+                put(minute, width: 2, at: 14)
+                text[16] = UInt8(ascii: ":")
+                put(second, width: 2, at: 17)
+                text[19] = UInt8(ascii: offset < 0 ? "-" : "+")
+                put(offsetHours, width: 2, at: 20)
+                text[22] = UInt8(ascii: ":")
+                put(offsetMinutes, width: 2, at: 23)
+                return 25
+            }
+        }
         let sign = offset < 0 ? "-" : "+"
         return "\(year.zeroPadded(4))-\(month.zeroPadded(2))-\(day.zeroPadded(2))T\(hour.zeroPadded(2)):"
             + "\(minute.zeroPadded(2)):\(second.zeroPadded(2))\(sign)\((abs(offset) / 3600).zeroPadded(2)):"

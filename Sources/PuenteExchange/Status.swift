@@ -148,8 +148,11 @@ extension PuenteSession {
 
         let counts = try store.mailCounts()
         let mail = StatusReport.Mail(queued: counts["queued"] ?? 0, uncertain: counts["handing"] ?? 0)
-        if mail.queued > 0 {
-            // A run hands over what it made; what is still queued after it was refused.
+        // A run hands over what it made; what is still queued after it was refused — unless
+        // the last run is working or was stopped (a signal) before its mail step: then the
+        // mail simply waits for the next run.
+        let mailWaits = ["running", "stopped"].contains(runs.first?.outcome ?? "")
+        if mail.queued > 0, !mailWaits {
             attention.append("\(mail.queued) e-mail\(mail.queued == 1 ? "" : "s") could not be handed over (mail.sendmail refused "
                              + "\(mail.queued == 1 ? "it" : "them")): the next run tries again; they are in Outbox/mail/")
         }

@@ -166,45 +166,38 @@ enum XMLOrderReader {
         case Int32(XML_READER_TYPE_ELEMENT.rawValue):
             // The schema refuses elements in a namespace; never take one as ours meanwhile.
             guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
-            let name = constString(xmlTextReaderConstLocalName(reader))
+            // Names compared as C strings: no String for a name (tens per order).
+            let name = xmlTextReaderConstLocalName(reader)
             let empty = xmlTextReaderIsEmptyElement(reader) == 1
-            switch name {
-            case "order":
-                var order = OrderDraft(id: "", pos: "", date: "", client: "", line: line(reader))
+            if isNamed(name, "line") {
+                var item = OrderDraft.Line(product: "", quantity: "", price: "", line: line(reader))
                 forEachAttribute(reader) { name, value in
-                    switch name {
-                    case "id": order.id = value
-                    case "pos": order.pos = value
-                    case "date": order.date = value
-                    case "client": order.client = value
-                    case "seller": order.seller = value
-                    default: break
-                    }
+                    if isNamed(name, "product") { item.product = value() }
+                    else if isNamed(name, "quantity") { item.quantity = value() }
+                    else if isNamed(name, "price") { item.price = value() }
+                }
+                if let order = state.order, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
+                    throw OrderFileError(.schemaViolation, line: item.line, OrderFileReader.tooManyLines(order.id))
+                }
+                state.order?.lines.append(item)
+            } else if isNamed(name, "order") {
+                var order = OrderDraft(id: "", pos: "", date: "", client: "", line: line(reader))
+                order.lines.reserveCapacity(16)
+                forEachAttribute(reader) { name, value in
+                    if isNamed(name, "id") { order.id = value() }
+                    else if isNamed(name, "pos") { order.pos = value() }
+                    else if isNamed(name, "date") { order.date = value() }
+                    else if isNamed(name, "client") { order.client = value() }
+                    else if isNamed(name, "seller") { order.seller = value() }
                 }
                 state.order = order
                 if empty {
                     state.order = nil
                     try body(order)
                 }
-            case "line":
-                var item = OrderDraft.Line(product: "", quantity: "", price: "", line: line(reader))
-                forEachAttribute(reader) { name, value in
-                    switch name {
-                    case "product": item.product = value
-                    case "quantity": item.quantity = value
-                    case "price": item.price = value
-                    default: break
-                    }
-                }
-                if let order = state.order, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
-                    throw OrderFileError(.schemaViolation, line: item.line, OrderFileReader.tooManyLines(order.id))
-                }
-                state.order?.lines.append(item)
-            case "note":
+            } else if isNamed(name, "note") {
                 state.inNote = !empty
                 state.note.removeAll(keepingCapacity: true)
-            default:
-                break
             }
         case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
             if state.inNote, let value = xmlTextReaderConstValue(reader) {
@@ -212,12 +205,12 @@ enum XMLOrderReader {
             }
         case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
             guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
-            let name = constString(xmlTextReaderConstLocalName(reader))
-            if name == "note", state.inNote {
+            let name = xmlTextReaderConstLocalName(reader)
+            if isNamed(name, "note"), state.inNote {
                 state.inNote = false
                 state.order?.note = String(decoding: state.note, as: UTF8.self)
             }
-            if name == "order", let order = state.order {
+            if isNamed(name, "order"), let order = state.order {
                 state.order = nil
                 try body(order)
             }
@@ -229,12 +222,21 @@ enum XMLOrderReader {
     /// Calls `body` with the name and value of each attribute of the current element that is in
     /// no namespace: the contract's attributes. A namespace declaration (`xmlns:seller="V02"`,
     /// whose local name is `seller`) is never data, and a namespaced attribute is not ours.
-    private static func forEachAttribute(_ reader: xmlTextReaderPtr, _ body: (String, String) -> Void) {
+    /// `body` gets the name as libxml2 holds it and the value as a `String` when asked for.
+    private static func forEachAttribute(_ reader: xmlTextReaderPtr,
+                                         _ body: (UnsafePointer<xmlChar>?, () -> String) -> Void) {
         while xmlTextReaderMoveToNextAttribute(reader) == 1 {
             guard xmlTextReaderConstNamespaceUri(reader) == nil, xmlTextReaderIsNamespaceDecl(reader) == 0 else { continue }
-            body(constString(xmlTextReaderConstLocalName(reader)), constString(xmlTextReaderConstValue(reader)))
+            body(xmlTextReaderConstLocalName(reader)) { constString(xmlTextReaderConstValue(reader)) }
         }
         xmlTextReaderMoveToElement(reader)
+    }
+
+    /// Whether libxml2's name `name` is `expected`.
+    private static func isNamed(_ name: UnsafePointer<xmlChar>?, _ expected: StaticString) -> Bool {
+        guard let name else { return false }
+        return strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self),
+                      UnsafeRawPointer(expected.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
 
     private static func constString(_ pointer: UnsafePointer<xmlChar>?) -> String {

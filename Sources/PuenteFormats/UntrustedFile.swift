@@ -46,6 +46,8 @@ public final class UntrustedFile: @unchecked Sendable {
     public let descriptor: Int32
     /// The size when opened; nothing past it is read.
     public let size: Int64
+    /// What `fstat` said when it was opened (to tell later whether the path still holds it).
+    public let opened: stat
     /// Where the last read ended: how far a reader going through the file has come (for
     /// progress shown to people).
     public var position: Int64 { lastReadEnd.load(ordering: .relaxed) }
@@ -78,6 +80,7 @@ public final class UntrustedFile: @unchecked Sendable {
         }
         self.descriptor = descriptor
         self.size = Int64(info.st_size)
+        self.opened = info
     }
 
     deinit { close(descriptor) }

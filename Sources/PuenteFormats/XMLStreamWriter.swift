@@ -55,8 +55,11 @@ public final class XMLStreamWriter {
         try check(xmlTextWriterStartDocument(writer, "1.0", "UTF-8", nil), "start the document")
     }
 
+    // Names and values go to libxml2 through `withCString` (no copy of a native string):
+    // the implicit String-to-pointer conversion makes an array per call, an ack writes
+    // several per order.
     public func startElement(_ name: String) throws {
-        try check(xmlTextWriterStartElement(writer, name), "start element \(name)")
+        try check(Self.withXMLChars(name) { xmlTextWriterStartElement(writer, $0) }, "start element \(name)")
     }
 
     public func attribute(_ name: String, _ value: String) throws {
@@ -64,7 +67,12 @@ public final class XMLStreamWriter {
         if let bad = SafeText.firstNonXMLCharacter(in: value) {
             throw PuenteError(.invalidInput, "attribute \(name) holds \(SafeText.codePoint(bad)), which XML 1.0 does not allow")
         }
-        try check(xmlTextWriterWriteAttribute(writer, name, value), "write attribute \(name)")
+        let result = Self.withXMLChars(name) { name in Self.withXMLChars(value) { xmlTextWriterWriteAttribute(writer, name, $0) } }
+        try check(result, "write attribute \(name)")
+    }
+
+    private static func withXMLChars(_ text: String, _ body: (UnsafePointer<xmlChar>) -> Int32) -> Int32 {
+        text.withCString { chars in chars.withMemoryRebound(to: xmlChar.self, capacity: 1, body) }
     }
 
     /// An attribute from C strings, for writers that stream many records (no `String` per value).
@@ -95,7 +103,7 @@ public final class XMLStreamWriter {
 
     /// Text written as is (already well-formed): used for line breaks between records.
     public func raw(_ text: String) throws {
-        try check(xmlTextWriterWriteRaw(writer, text), "write text")
+        try check(Self.withXMLChars(text) { xmlTextWriterWriteRaw(writer, $0) }, "write text")
     }
 
     /// Closes every open element, ends the document and hands the last bytes to the sink.
@@ -104,8 +112,8 @@ public final class XMLStreamWriter {
         try check(xmlTextWriterFlush(writer), "flush the document")
     }
 
-    private func check(_ result: Int32, _ what: String) throws {
+    private func check(_ result: Int32, _ what: @autoclosure () -> String) throws {
         if let sinkError { throw sinkError }
-        if result < 0 { throw PuenteError(.io, "libxml2 could not \(what)") }
+        if result < 0 { throw PuenteError(.io, "libxml2 could not \(what())") }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import PuenteDomain
+import Synchronization
 
 /// The back office as the order validator sees it during one import: clients, sellers and
 /// products in memory, prices in a compact table (a million prices take 8 bytes each), and
@@ -18,12 +19,13 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     /// than the one posting, which holds the store's connection in its transaction.
     private let published: DatabaseQueue
 
-    /// Reads the masters as they are now (call at the start of an import).
+    /// Reads the masters as they are now (call at the start of an import, under the run lock:
+    /// no masters load changes them meanwhile).
     public init(store: BackOfficeStore, sites: Set<Int>) throws {
         published = try store.readOnlyConnection()
         self.sites = sites
         // Through that connection too: a scan of the masters fills no large page cache.
-        (clients, sellers, products, prices) = try published.read { db in
+        let (clients, sellers, products, codes, lists) = try published.read { db in
             var clients: [String: ClientFacts] = [:]
             let clientRows = try Row.fetchCursor(db, sql: "SELECT code, active, password_hash <> '', price_list, seller FROM clients")
             while let row = try clientRows.next() {
@@ -35,53 +37,98 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
             }
             // Products by code, and their codes' bytes in code order for the merge below.
             var products: [String: (index: Int32, active: Bool)] = [:]
-            var codeBytes: [UInt8] = []
-            var codeEnds: [Int] = []
+            var codes = ProductCodes()
             try Self.rows(db, "SELECT code, active FROM products ORDER BY code") { statement in
                 let code = Self.bytes(statement, 0)
-                products[String(decoding: code, as: UTF8.self)] = (Int32(codeEnds.count), sqlite3_column_int(statement, 1) != 0)
-                codeBytes.append(contentsOf: code)
-                codeEnds.append(codeBytes.count)
+                products[String(decoding: code, as: UTF8.self)] = (Int32(codes.count), sqlite3_column_int(statement, 1) != 0)
+                codes.append(code)
             }
-            var prices: [String: [Int64]] = [:]
-            for list in try String.fetchAll(db, sql: "SELECT code FROM price_lists") {
-                prices[list] = [Int64](repeating: .min, count: codeEnds.count)
+            let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists ORDER BY code")
+            return (clients, sellers, products, codes, lists)
+        }
+        self.clients = clients
+        self.sellers = sellers
+        self.products = products
+        // The prices (a million) in two halves of the price lists at once, each on a
+        // connection of its own: the import waits for them before its first order.
+        let middle = lists.count / 2
+        let halves = middle == 0 ? [lists[...]] : [lists[..<middle], lists[middle...]]
+        let loaded = Mutex<[Result<[String: [Int64]], any Error>]>([])
+        let published = self.published
+        DispatchQueue.concurrentPerform(iterations: halves.count) { half in
+            let result = Result {
+                try (half == 0 ? published : store.readOnlyConnection()).read { db in
+                    try Self.prices(of: halves[half], codes: codes, in: db)
+                }
             }
-            // A million prices, in key order (price list, product), merged with the products in
-            // code order: both sorted by SQLite's BINARY collation, so the bytes compare as
-            // SQLite compares them, and no String is made per price.
-            var currentList: [UInt8] = []
-            var table: [Int64] = []
-            var product = 0
-            func flush() {
-                if !currentList.isEmpty { prices[String(decoding: currentList, as: UTF8.self)] = table }
-            }
-            try codeBytes.withUnsafeBufferPointer { codes in
+            loaded.withLock { $0.append(result) }
+        }
+        var prices: [String: [Int64]] = [:]
+        for result in loaded.withLock({ $0 }) {
+            prices.merge(try result.get()) { first, _ in first }
+        }
+        self.prices = prices
+    }
+
+    /// The product codes' bytes in code order, end to end.
+    private struct ProductCodes: Sendable {
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var count: Int { ends.count }
+
+        mutating func append(_ code: UnsafeBufferPointer<UInt8>) {
+            bytes.append(contentsOf: code)
+            ends.append(bytes.count)
+        }
+    }
+
+    /// The active prices of `lists` (consecutive in code order), one table per list by
+    /// product index: the prices in key order (price list, product) merged with the products
+    /// in code order, both sorted by SQLite's BINARY collation, so the bytes compare as SQLite
+    /// compares them, and no String is made per price.
+    private static func prices(of lists: ArraySlice<String>, codes: ProductCodes, in db: Database) throws -> [String: [Int64]] {
+        guard let first = lists.first, let last = lists.last else { return [:] }
+        var prices: [String: [Int64]] = [:]
+        for list in lists { prices[list] = [] }
+        var currentList: [UInt8] = []
+        var table: [Int64] = []
+        var product = 0
+        func flush() {
+            if !currentList.isEmpty { prices[String(decoding: currentList, as: UTF8.self)] = table }
+        }
+        let statement = try db.makeStatement(sql: """
+            SELECT price_list, product, price FROM prices
+            WHERE active = 1 AND price_list >= ? AND price_list <= ? ORDER BY price_list, product
+            """)
+        statement.arguments = [first, last]
+        try codes.bytes.withUnsafeBufferPointer { bytes in
+            try codes.ends.withUnsafeBufferPointer { ends in
                 func compare(_ index: Int, _ other: UnsafeBufferPointer<UInt8>) -> Int32 {
-                    let start = index == 0 ? 0 : codeEnds[index - 1]
-                    let length = codeEnds[index] - start
+                    let start = index == 0 ? 0 : ends[index - 1]
+                    let length = ends[index] - start
                     let common = min(length, other.count)
-                    let order = common == 0 ? 0 : memcmp(codes.baseAddress! + start, other.baseAddress!, common)
+                    let order = common == 0 ? 0 : memcmp(bytes.baseAddress! + start, other.baseAddress!, common)
                     return order != 0 ? order : Int32(length - other.count).signum()
                 }
-                try Self.rows(db, "SELECT price_list, product, price FROM prices WHERE active = 1 ORDER BY price_list, product") { statement in
-                    let list = Self.bytes(statement, 0)
+                try BackOfficeStore.forEachRow(of: statement, "read the prices", in: db) { row in
+                    let list = Self.bytes(row, 0)
                     if !list.elementsEqual(currentList) {
                         flush()
                         currentList = Array(list)
-                        table = prices[String(decoding: list, as: UTF8.self)] ?? [Int64](repeating: .min, count: codeEnds.count)
+                        table = [Int64](repeating: .min, count: ends.count)
                         product = 0
                     }
-                    let code = Self.bytes(statement, 1)
-                    while product < codeEnds.count, compare(product, code) < 0 { product += 1 }
-                    if product < codeEnds.count, compare(product, code) == 0 {
-                        table[product] = sqlite3_column_int64(statement, 2)
+                    let code = Self.bytes(row, 1)
+                    while product < ends.count, compare(product, code) < 0 { product += 1 }
+                    if product < ends.count, compare(product, code) == 0 {
+                        table[product] = sqlite3_column_int64(row, 2)
                     }
                 }
             }
-            flush()
-            return (clients, sellers, products, prices)
         }
+        flush()
+        // A list without an active price has an empty table: every look-up finds nothing.
+        return prices.mapValues { $0.isEmpty ? [Int64](repeating: .min, count: codes.count) : $0 }
     }
 
     /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.
@@ -129,20 +176,51 @@ public final class CommittedOrders: @unchecked Sendable {
         queue = try store.readOnlyConnection()
     }
 
-    /// The order committed under this POS and id, if any.
-    public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
+    /// Runs `body` with the connection held: one file's look-ups, each a prepared statement
+    /// stepped directly (every order of a file is looked up).
+    public func reading<T>(_ body: (Reader) throws -> T) throws -> T {
         try queue.inDatabase { db in
-            let statement = try db.cachedStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
-            guard let row = try Row.fetchOne(statement, arguments: [pos, webID]) else { return nil }
-            return PostedOrder(contentHash: row[0], number: OrderNumber(pos: pos, sequence: row[1]))
+            try body(Reader(db: db, findPosted: db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")))
         }
     }
 
-    /// The last order number committed for `pos` (0 before the first).
-    public func lastNumber(pos: Int) throws -> Int {
-        try queue.inDatabase { db in
+    /// The committed orders while `reading` holds the connection.
+    public struct Reader {
+        fileprivate let db: Database
+        fileprivate let findPosted: Statement
+
+        /// The order committed under this POS and id, if any.
+        public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
+            try BackOfficeStore.postedOrder(pos: pos, webID: webID, with: findPosted, in: db)
+        }
+
+        /// The last order number committed for `pos` (0 before the first).
+        public func lastNumber(pos: Int) throws -> Int {
             try Int.fetchOne(db, sql: "SELECT last_number FROM order_sequences WHERE pos = ?", arguments: [pos]) ?? 0
         }
+    }
+}
+
+extension BackOfficeStore {
+    /// The order under this POS and id, through `statement` (`SELECT content_hash, number
+    /// FROM orders WHERE pos = ? AND web_id = ?`), bound and stepped directly.
+    static func postedOrder(pos: Int, webID: String, with statement: Statement, in db: Database) throws -> PostedOrder? {
+        let statement = statement.sqliteStatement
+        defer { sqlite3_reset(statement) }
+        sqlite3_bind_int64(statement, 1, Int64(pos))
+        var id = webID
+        let code: Int32 = id.withUTF8 { bytes in
+            // SQLITE_STATIC: the bytes outlive the step; empty text is still text.
+            let pointer = bytes.isEmpty ? UnsafeRawPointer(bitPattern: 1)! : UnsafeRawPointer(bytes.baseAddress!)
+            sqlite3_bind_text(statement, 2, pointer.assumingMemoryBound(to: CChar.self), Int32(bytes.count), nil)
+            return sqlite3_step(statement)
+        }
+        if code == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) {
+            return PostedOrder(contentHash: String(cString: text),
+                               number: OrderNumber(pos: pos, sequence: Int(sqlite3_column_int64(statement, 1))))
+        }
+        guard code == SQLITE_DONE else { throw PuenteError.sqlite("look up an order", db.sqliteConnection) }
+        return nil
     }
 }
 
@@ -187,9 +265,11 @@ public struct ProcessedFile: Sendable, Equatable {
 
 /// Posts the orders of one file inside its transaction, each as it was checked: accepted and
 /// held orders with the number they were given, their lines and the first entry of their
-/// status history; rejected ones kept with their reasons. Prepared statements bound directly
-/// (a million order lines), one change sequence for the whole file, each POS's last number
-/// written back by `finish()` (the (POS, number) key refuses a number given twice).
+/// status history; rejected ones kept with their reasons. The rows go to SQLite in batches
+/// (`RowBatch`, many rows a statement; each order's id given here, one past the last), one
+/// change sequence for the whole file, each POS's last number written back by `finish()`
+/// (the (POS, number) key refuses a number given twice). Nothing posted is final before
+/// `finish()`: the batches are written by then, and before a look-up of this file's orders.
 public final class OrderPoster {
     private let db: Database
     private let moment: String
@@ -197,16 +277,17 @@ public final class OrderPoster {
     private let fileID: Int64
     private var changeSequence: Int64?
     private var lastNumbers: [Int: Int] = [:]
+    private var nextOrderID: Int64
     private let findPosted: Statement
-    private let insertOrder: Statement
-    private let insertLine: Statement
-    private let insertHistory: Statement
-    private let insertRejected: Statement
-    private let reasonsEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
+    private var orders: RowBatch
+    private var lines: RowBatch
+    private var history: RowBatch
+    private var rejected: RowBatch
+    private var waiting = 0
+    /// The first order of the rows waiting, to name them if SQLite refuses them.
+    private var firstWaiting = ""
+    /// Orders held in the batches before they are written (about ten lines each).
+    private static let ordersPerFlush = 64
 
     /// Posts the orders of the file recorded as `fileID` (named `file`); `moment`: when (ISO
     /// 8601), for `created` and the status history.
@@ -216,56 +297,50 @@ public final class OrderPoster {
         self.file = file
         self.fileID = fileID
         self.moment = moment
+        // The rowid SQLite would give (no AUTOINCREMENT): the poster holds the write lock.
+        nextOrderID = try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) + 1 FROM orders") ?? 1
         findPosted = try db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
-        insertOrder = try db.makeStatement(sql: """
-            INSERT INTO orders(pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
-                               source_file, source_line, created, change_seq, reasons)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertLine = try db.makeStatement(sql: """
-            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertHistory = try db.makeStatement(sql: """
-            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq)
-            VALUES (?, NULL, ?, ?, 'import', ?, ?)
-            """)
-        insertRejected = try db.makeStatement(sql: """
-            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        orders = RowBatch(db, head: """
+            INSERT INTO orders(id, pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
+                               source_file, source_line, created, change_seq, reasons) VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", columns: 16, rowsPerStatement: 16)
+        lines = RowBatch(db, head: """
+            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line) VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?)", columns: 8, rowsPerStatement: 64)
+        history = RowBatch(db, head: """
+            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq) VALUES
+            """, row: "(?, NULL, ?, ?, 'import', ?, ?)", columns: 5, rowsPerStatement: 32)
+        rejected = RowBatch(db, head: """
+            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons) VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?)", columns: 8, rowsPerStatement: 16)
     }
 
     /// The order already posted with this POS and id, if any (this transaction's included).
     public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
-        let statement = findPosted.sqliteStatement
-        defer { sqlite3_reset(statement) }
-        sqlite3_bind_int64(statement, 1, Int64(pos))
-        bind(webID, 2, statement)
-        let code = sqlite3_step(statement)
-        if code == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) {
-            return PostedOrder(contentHash: String(cString: text),
-                               number: OrderNumber(pos: pos, sequence: Int(sqlite3_column_int64(statement, 1))))
-        }
-        guard code == SQLITE_DONE else { throw failure("look up an order") }
-        return nil
+        try flush()
+        return try BackOfficeStore.postedOrder(pos: pos, webID: webID, with: findPosted, in: db)
     }
 
     /// Posts `order` as it was checked; returns its number (a duplicate's is the one posted
     /// before; a rejected order has none).
     public func post(_ order: CheckedOrder) throws -> OrderNumber? {
+        let number: OrderNumber?
         switch order.outcome {
         case .accepted, .held:
             guard let pos = order.pos, let status = order.status else {
                 preconditionFailure("an accepted or held order has a POS")
             }
-            return try insert(order, pos: pos, status: status)
+            number = try insert(order, pos: pos, status: status)
         case .rejected:
-            try keepRejected(order)
-            return nil
+            keepRejected(order)
+            number = nil
         case .duplicate:
             return order.number
         }
+        if waiting == 0 { firstWaiting = order.draft.id }
+        waiting += 1
+        if waiting == Self.ordersPerFlush { try flush() }
+        return number
     }
 
     private func insert(_ order: CheckedOrder, pos: Int, status: OrderStatus) throws -> OrderNumber {
@@ -280,102 +355,79 @@ public final class OrderPoster {
             return value
         }()
         lastNumbers[pos] = max(lastNumbers[pos] ?? 0, number)
+        let id = nextOrderID
+        nextOrderID += 1
 
-        let orderStatement = insertOrder.sqliteStatement
-        sqlite3_bind_int64(orderStatement, 1, Int64(pos))
-        sqlite3_bind_int64(orderStatement, 2, Int64(number))
-        bind(draft.id, 3, orderStatement)
-        bind(status.rawValue, 4, orderStatement)
-        bind(order.date, 5, orderStatement)
-        bind(draft.client, 6, orderStatement)
-        bind(order.seller, 7, orderStatement)
-        bind(draft.note, 8, orderStatement)
-        sqlite3_bind_int64(orderStatement, 9, order.total.units)
-        bind(order.contentHash, 10, orderStatement)
-        bind(file, 11, orderStatement)
-        sqlite3_bind_int64(orderStatement, 12, Int64(draft.line))
-        bind(moment, 13, orderStatement)
-        sqlite3_bind_int64(orderStatement, 14, sequence)
+        orders.append(id)
+        orders.append(pos)
+        orders.append(number)
+        orders.append(draft.id)
+        orders.append(status.rawValue)
+        orders.append(order.date)
+        orders.append(draft.client)
+        orders.append(order.seller)
+        orders.append(draft.note)
+        orders.append(order.total.units)
+        orders.append(order.contentHash)
+        orders.append(file)
+        orders.append(draft.line)
+        orders.append(moment)
+        orders.append(sequence)
         // A held order keeps why it waits; an accepted one has nothing to say.
-        bind(order.reasons.isEmpty ? "[]" : String(decoding: try reasonsEncoder.encode(order.reasons), as: UTF8.self),
-             15, orderStatement)
-        try step(orderStatement, "post order \(draft.id)")
-        let id = sqlite3_last_insert_rowid(db.sqliteConnection)
+        orders.append(OrderReason.json(order.reasons))
 
-        let lineStatement = insertLine.sqliteStatement
         for (index, line) in order.lines.enumerated() {
-            sqlite3_bind_int64(lineStatement, 1, id)
-            sqlite3_bind_int64(lineStatement, 2, Int64(index + 1))
-            bind(line.product, 3, lineStatement)
-            sqlite3_bind_int64(lineStatement, 4, line.quantity.units)
-            sqlite3_bind_int64(lineStatement, 5, line.price.units)
-            if let listPrice = line.listPrice {
-                sqlite3_bind_int64(lineStatement, 6, listPrice.units)
-            } else {
-                sqlite3_bind_null(lineStatement, 6)
-            }
-            sqlite3_bind_int64(lineStatement, 7, line.amount.units)
-            sqlite3_bind_int64(lineStatement, 8, Int64(line.line))
-            try step(lineStatement, "post a line of order \(draft.id)")
+            lines.append(id)
+            lines.append(index + 1)
+            lines.append(line.product)
+            lines.append(line.quantity.units)
+            lines.append(line.price.units)
+            lines.append(line.listPrice?.units)
+            lines.append(line.amount.units)
+            lines.append(line.line)
         }
 
-        let historyStatement = insertHistory.sqliteStatement
-        sqlite3_bind_int64(historyStatement, 1, id)
-        bind(status.rawValue, 2, historyStatement)
-        bind(moment, 3, historyStatement)
-        bind(file, 4, historyStatement)
-        sqlite3_bind_int64(historyStatement, 5, sequence)
-        try step(historyStatement, "record the status of order \(draft.id)")
+        history.append(id)
+        history.append(status.rawValue)
+        history.append(moment)
+        history.append(file)
+        history.append(sequence)
         return OrderNumber(pos: pos, sequence: number)
     }
 
     /// Keeps a rejected order with its reasons (JSON, sorted keys) for the reports.
-    private func keepRejected(_ order: CheckedOrder) throws {
+    private func keepRejected(_ order: CheckedOrder) {
         let draft = order.draft
-        let statement = insertRejected.sqliteStatement
-        sqlite3_bind_int64(statement, 1, fileID)
-        if let pos = order.pos { sqlite3_bind_int64(statement, 2, Int64(pos)) } else { sqlite3_bind_null(statement, 2) }
-        bind(draft.id, 3, statement)
-        bind(draft.client, 4, statement)
-        bind(order.seller, 5, statement)
-        bind(draft.date, 6, statement)
-        sqlite3_bind_int64(statement, 7, Int64(draft.line))
-        bind(String(decoding: try reasonsEncoder.encode(order.reasons), as: UTF8.self), 8, statement)
-        try step(statement, "keep rejected order \(draft.id)")
+        rejected.append(fileID)
+        rejected.append(order.pos.map(Int64.init))
+        rejected.append(draft.id)
+        rejected.append(draft.client)
+        rejected.append(order.seller)
+        rejected.append(draft.date)
+        rejected.append(draft.line)
+        rejected.append(OrderReason.json(order.reasons))
     }
 
-    /// Writes back each POS's order counter. Call before the commit.
+    /// Writes what waits in the batches: orders before their lines and status entries.
+    private func flush() throws {
+        guard waiting > 0 else { return }
+        let first = firstWaiting
+        try orders.flush("post the orders from \(first) on")
+        try lines.flush("post the lines of the orders from \(first) on")
+        try history.flush("record the status of the orders from \(first) on")
+        try rejected.flush("keep the rejected orders from \(first) on")
+        waiting = 0
+    }
+
+    /// Writes what waits and each POS's order counter. Call before the commit.
     public func finish() throws {
+        try flush()
         for (pos, last) in lastNumbers {
             try db.execute(sql: """
                 INSERT INTO order_sequences(pos, last_number) VALUES (?, ?)
                 ON CONFLICT(pos) DO UPDATE SET last_number = excluded.last_number
                 """, arguments: [pos, last])
         }
-    }
-
-    private func bind(_ value: String?, _ position: Int32, _ statement: SQLiteStatement) {
-        guard var text = value else {
-            sqlite3_bind_null(statement, position)
-            return
-        }
-        // SQLITE_TRANSIENT: SQLite copies the bytes, so the String may go.
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        text.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { chars in
-                // Empty text must still be text, never NULL: give SQLite a valid pointer.
-                sqlite3_bind_text(statement, position, chars.baseAddress ?? UnsafePointer(bitPattern: 1), Int32(chars.count), transient)
-            }
-        }
-    }
-
-    private func step(_ statement: SQLiteStatement, _ operation: String) throws {
-        defer { sqlite3_reset(statement) }
-        guard sqlite3_step(statement) == SQLITE_DONE else { throw failure(operation) }
-    }
-
-    private func failure(_ operation: String) -> PuenteError {
-        PuenteError.sqlite(operation, db.sqliteConnection)
     }
 }
 

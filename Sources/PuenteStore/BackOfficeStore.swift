@@ -1,3 +1,4 @@
+import CPosix
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -43,7 +44,12 @@ public final class BackOfficeStore: Sendable {
         }
     }
 
+    /// SQLite set up once, before the process's first connection (`puente_sqlite_configure`:
+    /// no mutex per call, no memory statistics; measured in docs/decisions.md).
+    private static let sqliteConfigured: Int32 = puente_sqlite_configure()
+
     static func configuration(readonly: Bool = false, pageCacheKiB: Int = BackOfficeStore.pageCacheSize) -> Configuration {
+        _ = sqliteConfigured
         var configuration = Configuration()
         configuration.readonly = readonly
         configuration.busyMode = .timeout(10)

@@ -200,3 +200,47 @@ struct FakeMasters: OrderMasters {
         }
     }
 }
+
+@Suite struct StoredTextTests {
+    @Test func reasonsAsJSONReadBackAsTheyWereAndMatchTheEncoderOnPlainValues() throws {
+        let reasons = [
+            OrderReason(.priceMismatch, line: 14, item: 2, product: "P01234", expected: "1200.00", got: "1234.50"),
+            OrderReason(.unknownClient, line: 3),
+            OrderReason(.invalidQuantity, line: 9, item: 1, product: "a\"b\\c/d", got: "tab\there\nnew\u{1}line ñ€"),
+            OrderReason(.schemaViolation, line: 1, message: ""),
+        ]
+        let json = OrderReason.json(reasons)
+        #expect(try JSONDecoder().decode([OrderReason].self, from: Data(json.utf8)) == reasons)
+        #expect(OrderReason.json([]) == "[]")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let plain = [reasons[0], reasons[1]]
+        #expect(OrderReason.json(plain) == String(decoding: try encoder.encode(plain), as: UTF8.self))
+        #expect(json.contains("\\u0001") && json.contains("\\t") && json.contains("\\n") && json.contains("a\\\"b\\\\c"))
+    }
+
+    @Test func timestampsAreWrittenByteByByteAsTheFormulaWrites() {
+        func formula(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ offset: Int) -> String {
+            let sign = offset < 0 ? "-" : "+"
+            return "\(y.zeroPadded(4))-\(mo.zeroPadded(2))-\(d.zeroPadded(2))T\(h.zeroPadded(2)):\(mi.zeroPadded(2)):"
+                + "\(s.zeroPadded(2))\(sign)\((abs(offset) / 3600).zeroPadded(2)):\((abs(offset) % 3600 / 60).zeroPadded(2))"
+        }
+        let cases = [(2026, 11, 28, 10, 15, 0, -10_800), (1970, 1, 1, 0, 0, 0, 0), (2026, 12, 31, 23, 59, 59, 50_400),
+                     (999, 5, 6, 7, 8, 9, 19_800), (9999, 12, 31, 23, 59, 59, -43_200), (12_026, 1, 2, 3, 4, 5, 3600)]
+        for (y, mo, d, h, mi, s, offset) in cases {
+            #expect(Timestamp.text(year: y, month: mo, day: d, hour: h, minute: mi, second: s, offset: offset)
+                        == formula(y, mo, d, h, mi, s, offset))
+        }
+        #expect(Timestamp.text(year: 2026, month: 11, day: 28, hour: 10, minute: 15, second: 0, offset: -10_800)
+                    == "2026-11-28T10:15:00-03:00")
+    }
+
+    @Test func anOrderDateAlreadyInTheStoredFormIsKeptAndOthersAreRewritten() throws {
+        let utc = try #require(TimeZone(identifier: "UTC"))
+        #expect(OrderDateParser.parse("2026-11-28T10:15:00-03:00", timezone: utc)?.text == "2026-11-28T10:15:00-03:00")
+        #expect(OrderDateParser.parse("2026-11-28T10:15:00-00:00", timezone: utc)?.text == "2026-11-28T10:15:00+00:00")
+        #expect(OrderDateParser.parse("2026-11-28T13:15:00.123Z", timezone: utc)?.text == "2026-11-28T13:15:00+00:00")
+        #expect(OrderDateParser.parse("2026-11-28T10:15-03:00", timezone: utc)?.text == "2026-11-28T10:15:00-03:00")
+        #expect(OrderDateParser.parse("2026-11-28T10:15:00-03:00", timezone: utc)?.unixTime == 1_795_871_700)
+    }
+}

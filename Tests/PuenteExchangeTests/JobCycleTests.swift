@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 @testable import PuenteExchange
 import PuenteStore
@@ -43,6 +44,34 @@ import Testing
         let runs = try session.store.recentRuns(limit: 10)
         #expect(runs.map(\.outcome) == ["stopped"])
         #expect(runs.first?.summary?.contains("\"stopped\":true") == true)
+    }
+
+    @Test func mailLeftQueuedByAStoppedRunWaitsForTheNextRunWithoutAPerson() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try FileManager.default.createDirectory(at: folder.url.appending(path: "Inbox"), withIntermediateDirectories: true)
+        let session = try PuenteSession(configuration: Configuration(directory: folder.url), logger: Logger(label: "test"))
+        let store = session.store
+        // A message made by a run that a signal stopped before its mail step.
+        try store.database.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: """
+                INSERT INTO mail_queue(history_id, kind, message_id, file_name, message, state, created)
+                VALUES (1, 'confirmation', '<1@puente>', 'm.eml', x'00', 'queued', '2026-12-01T10:00:00-03:00')
+                """)
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let stopped = try store.startRun(started: "2026-12-01T10:00:00-03:00", startedUnix: 1_764_594_000, pid: 1)
+        try store.finishRun(stopped, finished: "2026-12-01T10:00:01-03:00", outcome: "stopped", exitStatus: 0, summary: "{}")
+        var status = try session.status()
+        #expect(status.mail.queued == 1)
+        #expect(!status.needsAttention, "it waits for the next run: \(status.attention)")
+        // Still queued after a run that went through its mail step: refused, a person looks.
+        let next = try store.startRun(started: "2026-12-01T10:05:00-03:00", startedUnix: 1_764_594_300, pid: 1)
+        try store.finishRun(next, finished: "2026-12-01T10:05:01-03:00", outcome: "done", exitStatus: 0, summary: "{}")
+        status = try session.status()
+        #expect(status.needsAttention)
+        #expect(status.attention.contains { $0.contains("could not be handed over") }, "\(status.attention)")
     }
 
     @Test func aRunThatNeverEndedIsMarkedInterruptedByTheNext() throws {

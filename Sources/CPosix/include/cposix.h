@@ -25,4 +25,9 @@ int puente_write_all_nosigpipe(int fd, const void *bytes, size_t count);
 /// cached does not stay resident while the job waits. Does nothing elsewhere.
 void puente_release_free_memory(void);
 
+/// Sets SQLite up for the store before its first use: multi-thread mode (GRDB serializes each
+/// connection's use; no mutex per call) and no memory statistics (a global mutex per
+/// allocation). SQLITE_OK, or SQLITE_MISUSE when SQLite was already in use (nothing changed).
+int puente_sqlite_configure(void);
+
 #endif

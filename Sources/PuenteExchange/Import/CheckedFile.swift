@@ -4,10 +4,11 @@ import PuenteDomain
 import PuenteFormats
 import PuenteStore
 
-/// One file's orders read, checked, numbered and acknowledged on a thread of its own, while
-/// the caller posts them in its transaction: parsing (libxml2 and the XSD, or the CSV reader),
-/// the rules and the ack on one core, SQLite on the other. Each order's verdict is decided in
-/// one place, `OrderValidator.check`, and posted as it is.
+/// One file's orders checked, numbered and acknowledged on a thread of its own, while the
+/// caller posts them in its transaction: parsing (libxml2 and the XSD, or the CSV reader) on a
+/// third thread (`DraftReader`), the rules and the ack on this one, SQLite on the caller's; the
+/// three share the two cores. Each order's verdict is decided in one place,
+/// `OrderValidator.check`, and posted as it is.
 ///
 /// The order already posted under a POS and id comes from the store as committed (a connection
 /// of the checker's own), or, for one posted earlier in this run's uncommitted work, from the
@@ -68,35 +69,42 @@ final class CheckedFile: @unchecked Sendable {
             var batch: [CheckedOrder] = []
             batch.reserveCapacity(Self.batchSize)
             let started = clock.now
+            let drafts = DraftReader(file: file, maxBytes: maxBytes)
+            // If checking fails, the reading thread must not wait for it forever.
+            defer { drafts.cancel() }
             do {
-                try OrderFileReader.read(file, maxBytes: maxBytes) { draft in
-                    var order = try validator.check(draft) { pos, webID in
-                        guard ledger.mayHavePosted(pos: pos, webID: webID) else {
-                            return try committed.postedOrder(pos: pos, webID: webID)
+                try committed.reading { committed in
+                    while let orders = try drafts.next() {
+                        for draft in orders {
+                            var order = try validator.check(draft) { pos, webID in
+                                guard ledger.mayHavePosted(pos: pos, webID: webID) else {
+                                    return try committed.postedOrder(pos: pos, webID: webID)
+                                }
+                                // Posted in this run, not committed yet: the poster has it once it has
+                                // posted what was sent before.
+                                try put(.orders(batch), count: batch.count)
+                                batch.removeAll(keepingCapacity: true)
+                                return try ask(Lookup(pos: pos, webID: webID))
+                            }
+                            if order.status != nil, let pos = order.pos {
+                                order.number = try ledger.nextNumber(pos: pos, committed: committed)
+                                ledger.notePosted(pos: pos, webID: draft.id)
+                            }
+                            try ack.order(order)
+                            report.count(order, line: OrderImporter.attentionLine(file: name, order))
+                            batch.append(order)
+                            if batch.count == Self.batchSize {
+                                try put(.orders(batch), count: batch.count)
+                                batch.removeAll(keepingCapacity: true)
+                            }
+                            if report.orders % 1_000 == 0, let progress {
+                                progress(ImportProgress(file: name, orders: report.orders, bytesRead: file.position,
+                                                        totalBytes: file.size, elapsed: clock.now.timeIntervalSince(started)))
+                            }
+                            if report.orders % 10_000 == 0 {
+                                logger.debug("import: \(name): \(report.orders) orders at \(Int(clock.now.timeIntervalSince(started) * 1000)) ms")
+                            }
                         }
-                        // Posted in this run, not committed yet: the poster has it once it has
-                        // posted what was sent before.
-                        try put(.orders(batch), count: batch.count)
-                        batch.removeAll(keepingCapacity: true)
-                        return try ask(Lookup(pos: pos, webID: webID))
-                    }
-                    if order.status != nil, let pos = order.pos {
-                        order.number = try ledger.nextNumber(pos: pos, committed: committed)
-                        ledger.notePosted(pos: pos, webID: draft.id)
-                    }
-                    try ack.order(order)
-                    report.count(order, line: OrderImporter.attentionLine(file: name, order))
-                    batch.append(order)
-                    if batch.count == Self.batchSize {
-                        try put(.orders(batch), count: batch.count)
-                        batch.removeAll(keepingCapacity: true)
-                    }
-                    if report.orders % 1_000 == 0, let progress {
-                        progress(ImportProgress(file: name, orders: report.orders, bytesRead: file.position,
-                                                totalBytes: file.size, elapsed: clock.now.timeIntervalSince(started)))
-                    }
-                    if report.orders % 10_000 == 0 {
-                        logger.debug("import: \(name): \(report.orders) orders at \(Int(clock.now.timeIntervalSince(started) * 1000)) ms")
                     }
                 }
                 try put(.orders(batch), count: batch.count)
@@ -193,7 +201,7 @@ struct ImportLedger: Sendable {
 
     /// The next number of `pos`: one past the last given out in this run, or past the last
     /// committed.
-    mutating func nextNumber(pos: Int, committed: CommittedOrders) throws -> OrderNumber {
+    mutating func nextNumber(pos: Int, committed: CommittedOrders.Reader) throws -> OrderNumber {
         let next = try (lastNumbers[pos] ?? committed.lastNumber(pos: pos)) + 1
         lastNumbers[pos] = next
         return OrderNumber(pos: pos, sequence: next)

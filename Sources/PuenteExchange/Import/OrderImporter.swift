@@ -86,7 +86,17 @@ public struct OrderImporter: Sendable {
         let unfinished = Set(try store.unfinishedFiles().map(\.sourcePath))
         ready.removeAll { unfinished.contains($0.path) }
         guard !ready.isEmpty else { return }
+        // The first file is opened and hashed while the masters load (the others in turn).
+        var firstFile = ready.first.map(OpenedFile.init)
+        func open(_ url: URL) throws -> (file: UntrustedFile, sha256: String) {
+            defer { firstFile = nil }
+            if let firstFile, url == ready.first { return try firstFile.get() }
+            let file = try UntrustedFile(path: url.path)
+            return (file, try file.sha256())
+        }
+        let mastersStarted = ContinuousClock.now
         let masters = try ImportMasters(store: store, sites: Set(configuration.sites.map(\.pos)))
+        logger.debug("import: masters read in \(Self.milliseconds(since: mastersStarted))")
         let validator = OrderValidator(
             masters: masters,
             policy: ValidationPolicy(holdPriceMismatch: configuration.validation.priceMismatch == .hold,
@@ -108,8 +118,8 @@ public struct OrderImporter: Sendable {
                         break
                     }
                     do {
-                        report.files.append(try importFile(file, validator: validator, committed: committed, ledger: &ledger,
-                                                           dryRun: true, in: transaction, progress: progress))
+                        report.files.append(try importFile(file, opened: open(file), validator: validator, committed: committed,
+                                                           ledger: &ledger, dryRun: true, in: transaction, progress: progress))
                     } catch let error as UntrustedFileError {
                         note(leftAlone(file, error), in: &report)
                     }
@@ -127,13 +137,19 @@ public struct OrderImporter: Sendable {
                 break
             }
             var fileReport: FileImportReport?
+            let fileStarted = ContinuousClock.now
+            var posted = fileStarted
+            var source: UntrustedFile?
             do {
+                let opened = try open(file)
+                source = opened.file
                 fileReport = try store.writeTransaction { transaction in
                     // Committed file by file: what earlier files posted is in `committed`.
                     var ledger = ImportLedger()
-                    let fileReport = try importFile(file, validator: validator, committed: committed, ledger: &ledger,
-                                                    dryRun: false, in: transaction, progress: progress)
+                    let fileReport = try importFile(file, opened: opened, validator: validator, committed: committed,
+                                                    ledger: &ledger, dryRun: false, in: transaction, progress: progress)
                     try faultInjection?(.beforeCommit)
+                    posted = ContinuousClock.now
                     return (fileReport, .commit)
                 }
             } catch let error as UntrustedFileError {
@@ -145,6 +161,7 @@ public struct OrderImporter: Sendable {
                                        problem: "could not be acknowledged (\(error)); left in the Inbox"), in: &report)
                 continue
             }
+            let committedAt = ContinuousClock.now
             try faultInjection?(.afterCommit)
             guard var fileReport else { continue }
             // One line per file for the job's log: names and counts, never an order's values.
@@ -154,14 +171,19 @@ public struct OrderImporter: Sendable {
                 "rejected": "\(fileReport.outcomes[.rejected] ?? 0)", "duplicate": "\(fileReport.outcomes[.duplicate] ?? 0)",
             ])
             for unfinished in try store.unfinishedFiles() where unfinished.sourcePath == file.path {
-                if let problem = try finishOrReport(unfinished) {
+                if let problem = try finishOrReport(unfinished, opened: source) {
                     fileReport.movedTo = nil
                     note(problem, in: &report)
                 }
             }
+            logger.debug("import: \(fileReport.file): read and posted in \(Self.milliseconds(posted - fileStarted)), committed in \(Self.milliseconds(committedAt - posted)), finished in \(Self.milliseconds(since: committedAt))")
             report.files.append(fileReport)
         }
     }
+
+    /// `1234 ms`, for the debug log's timings.
+    static func milliseconds(_ duration: Duration) -> String { "\(Int(duration.inSeconds * 1000)) ms" }
+    static func milliseconds(since start: ContinuousClock.Instant) -> String { milliseconds(ContinuousClock.now - start) }
 
     /// A file the door would not open (a link put there meanwhile, no permission, gone).
     private func leftAlone(_ file: URL, _ error: UntrustedFileError) -> InboxEntryProblem {
@@ -179,13 +201,14 @@ public struct OrderImporter: Sendable {
     /// Reads, checks and posts one file inside the caller's transaction (a savepoint of its
     /// own, undone if the file turns out unreadable, which is then recorded as rejected), and
     /// records what is left to do after the commit.
-    private func importFile(_ url: URL, validator: OrderValidator, committed: CommittedOrders, ledger: inout ImportLedger,
-                            dryRun: Bool, in transaction: StoreTransaction,
+    /// `opened`: the file as the door opened it, and its SHA-256.
+    private func importFile(_ url: URL, opened: (file: UntrustedFile, sha256: String), validator: OrderValidator,
+                            committed: CommittedOrders, ledger: inout ImportLedger, dryRun: Bool,
+                            in transaction: StoreTransaction,
                             progress: (@Sendable (ImportProgress) -> Void)?) throws -> FileImportReport {
         let name = url.lastPathComponent
-        let source = try UntrustedFile(path: url.path)
+        let (source, sha256) = opened
         let size = source.size
-        let sha256 = try source.sha256()
         let now = clock.now
         let processed = Timestamp.string(now, in: configuration.timezone)
         let day = Self.day(now, in: configuration.timezone)
@@ -252,7 +275,9 @@ public struct OrderImporter: Sendable {
     /// finished only once it is out of the Inbox (or the Inbox holds another file under its
     /// name): a file whose move failed, or that is not there (a share not mounted), stays
     /// unfinished and is moved by a later run, never taken again.
-    private func finish(_ file: ProcessedFile) throws {
+    /// `opened`: the file as this run read it, when it did (then the file in the Inbox is
+    /// known to be it while its inode, size and times are unchanged, without hashing it again).
+    private func finish(_ file: ProcessedFile, opened: UntrustedFile? = nil) throws {
         if !file.ackPath.isEmpty {
             let final = URL(filePath: file.ackPath)
             let temporary = AtomicFile.temporaryURL(for: final)
@@ -264,7 +289,8 @@ public struct OrderImporter: Sendable {
         let source = URL(filePath: file.sourcePath)
         var target = URL(filePath: file.movedTo)
         if !file.movedTo.isEmpty {
-            switch (try Self.holds(source, sha256: file.sha256), try Self.holds(target, sha256: file.sha256)) {
+            let sourceHolds = opened?.isUnchanged(atPath: source.path) == true ? true : try Self.holds(source, sha256: file.sha256)
+            switch (sourceHolds, try Self.holds(target, sha256: file.sha256)) {
             case (true?, true?):
                 // Crashed between the two halves of the move: the file is in place already.
                 guard unlink(source.path) == 0 else { throw PuenteError.system("remove", source.path) }
@@ -303,9 +329,9 @@ public struct OrderImporter: Sendable {
 
     /// `finish`, with a failure to publish or move reported instead of thrown: the file
     /// stays unfinished for the next run.
-    private func finishOrReport(_ file: ProcessedFile) throws -> InboxEntryProblem? {
+    private func finishOrReport(_ file: ProcessedFile, opened: UntrustedFile? = nil) throws -> InboxEntryProblem? {
         do {
-            try finish(file)
+            try finish(file, opened: opened)
             return nil
         } catch let error as PuenteError where error.code == .io {
             return InboxEntryProblem(entry: file.name,
