@@ -220,6 +220,11 @@ public struct OrderValidator {
         lines.reserveCapacity(draft.lines.count)
         var total: Money? = .zero
         var content = Content(draft, moment: moment)
+        // The order's products and list prices looked up first, one after another: each
+        // look-up is a memory access far from the last (a random product, a large price
+        // table), and independent ones can be waited for together.
+        let products = draft.lines.map { masters.product($0.product) }
+        let listPrices = products.map { product in product.flatMap { product in client.flatMap { masters.listPrice($0.priceList, product) } } }
         for (index, line) in draft.lines.enumerated() {
             let item = index + 1
             let quantityValue = Quantity(orderFileText: line.quantity)
@@ -230,15 +235,15 @@ public struct OrderValidator {
                 reason(.invalidQuantity, line: line.line, item: item, product: line.product, got: line.quantity)
             }
             if price == nil { reason(.invalidPrice, line: line.line, item: item, product: line.product, got: line.price) }
-            let product = masters.product(line.product)
+            let product = products[index]
             switch product?.active {
             case nil: reason(.unknownProduct, line: line.line, item: item, product: line.product)
             case false?: reason(.productInactive, line: line.line, item: item, product: line.product)
             case true?: break
             }
             var listPrice: Money?
-            if let client, let product {
-                listPrice = masters.listPrice(client.priceList, product)
+            if let client, product != nil {
+                listPrice = listPrices[index]
                 if listPrice == nil {
                     reason(.noPrice, line: line.line, item: item, product: line.product, got: client.priceList)
                 } else if let price, let listPrice, !price.isWithin(policy.priceTolerance, of: listPrice),
