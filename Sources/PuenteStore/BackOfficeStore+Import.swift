@@ -89,7 +89,6 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     private static func prices(of lists: ArraySlice<String>, codes: ProductCodes, in db: Database) throws -> [String: [Int64]] {
         guard let first = lists.first, let last = lists.last else { return [:] }
         var prices: [String: [Int64]] = [:]
-        for list in lists { prices[list] = [] }
         var currentList: [UInt8] = []
         var table: [Int64] = []
         var product = 0
@@ -127,8 +126,9 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
             }
         }
         flush()
-        // A list without an active price has an empty table: every look-up finds nothing.
-        return prices.mapValues { $0.isEmpty ? [Int64](repeating: .min, count: codes.count) : $0 }
+        // A list without an active price: every look-up finds nothing.
+        for list in lists where prices[list] == nil { prices[list] = [Int64](repeating: .min, count: codes.count) }
+        return prices
     }
 
     /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.

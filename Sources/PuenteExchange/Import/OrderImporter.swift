@@ -176,7 +176,9 @@ public struct OrderImporter: Sendable {
                     note(problem, in: &report)
                 }
             }
-            logger.debug("import: \(fileReport.file): read and posted in \(Self.milliseconds(posted - fileStarted)), committed in \(Self.milliseconds(committedAt - posted)), finished in \(Self.milliseconds(since: committedAt))")
+            let timings = "read and posted in \(Self.milliseconds(posted - fileStarted)), committed in "
+                + "\(Self.milliseconds(committedAt - posted)), finished in \(Self.milliseconds(since: committedAt))"
+            logger.debug("import: \(fileReport.file): \(timings)")
             report.files.append(fileReport)
         }
     }
