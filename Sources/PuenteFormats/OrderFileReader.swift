@@ -22,7 +22,7 @@ public struct OrderFileError: Error, Sendable, Equatable, CustomStringConvertibl
 
 /// The one door order files come in by. The file is opened once as an `UntrustedFile` (no
 /// symbolic link, no FIFO, only a regular file, read up to its size when opened). XML goes
-/// through libxml2's streaming reader with only `XML_PARSE_NONET` (no entity substitution, no
+/// through libxml2's SAX parser with only `XML_PARSE_NONET` (no entity substitution, no
 /// DTD loading, no XInclude, no recovery, no huge mode), in the encoding Puente decided from
 /// the prolog before libxml2 saw a byte, any DOCTYPE refused, and the orders XSD checked as it
 /// reads; CSV through Puente's CSV reader. Orders are handed over one at a time as they are
@@ -74,12 +74,58 @@ enum XMLOrderReader {
         }
     }()
 
+    /// What the parse has come to, for libxml2's callbacks (which cannot throw): the order
+    /// being read, the one read whole and not yet handed over, and the first failure.
     final class State {
-        var firstError: OrderFileError?
+        let body: (OrderDraft) throws -> Void
+        var parser: xmlParserCtxtPtr?
+        /// The first problem (libxml2's, the file's reading, or `body`'s own error).
+        var failure: (any Error)?
+        private var stopped = false
         var order: OrderDraft?
+        /// An order whose end tag was read, handed over at the next event or at the end:
+        /// libxml2 validates an end tag after the handler saw it, so an order goes out only
+        /// once the schema had its say on all of it.
+        var ready: OrderDraft?
         var inNote = false
         /// The note's text as it comes (libxml2 may hand a long text over in pieces).
         var note: [UInt8] = []
+
+        init(_ body: @escaping (OrderDraft) throws -> Void) { self.body = body }
+
+        var line: Int { parser.map { Int(xmlSAX2GetLineNumber($0)) } ?? 0 }
+
+        /// Keeps the first problem. Only an element's event stops the parser: libxml2's error
+        /// handlers are also called from inside its input's decoding, where stopping (which
+        /// frees the input buffer) would pull the buffer from under the code that reports.
+        func fail(_ error: any Error) {
+            if failure == nil { failure = error }
+        }
+
+        /// From an element's event: stops the parser once there is a problem.
+        private func stopIfFailed() -> Bool {
+            guard failure != nil else { return false }
+            if !stopped, let parser {
+                stopped = true
+                xmlStopParser(parser)
+            }
+            return true
+        }
+
+        /// From an element's event: hands over the order read before, if any; false once the
+        /// parse has failed (and the parser is stopped).
+        func handOver() -> Bool {
+            if stopIfFailed() { return false }
+            if let order = ready {
+                ready = nil
+                do { try body(order) } catch { fail(error) }
+            }
+            return !stopIfFailed()
+        }
+
+        static func from(_ context: UnsafeMutableRawPointer?) -> State {
+            Unmanaged<State>.fromOpaque(context!).takeUnretainedValue()
+        }
     }
 
     /// Where libxml2 reads from: the opened file, through `pread`, never past its size.
@@ -100,136 +146,237 @@ enum XMLOrderReader {
         xmlResetLastError()
     }
 
+    /// The first error libxml2 reports, the parser's and the schema's alike, as the file's verdict.
+    private static let recordError: xmlStructuredErrorFunc = { context, error in
+        guard let context, let error else { return }
+        let state = State.from(context)
+        let issue = XMLValidationIssue(error)
+        let code: ReasonCode = error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) ? .schemaViolation : .malformedXML
+        // The input is decoded ahead of the parser: a decoding error is on no line the parser
+        // knows (`read` finds the byte's own line).
+        let decoding = error.pointee.domain == Int32(XML_FROM_I18N.rawValue)
+        state.fail(OrderFileError(code, line: decoding ? 0 : issue.line > 0 ? issue.line : state.line, issue.message))
+    }
+
+    /// `XML_MAX_TEXT_LENGTH`: the longest text libxml2 keeps without `XML_PARSE_HUGE`.
+    static let maximumTextLength = Int(XML_MAX_TEXT_LENGTH)
+
+    /// libxml2's SAX interface with the orders schema plugged in: the events of the file as the
+    /// parser meets them, no node built per element (the streaming reader builds and frees one
+    /// for each, twice the work for these files). The contract's elements and attributes are
+    /// in no namespace; anything in one is not ours (the schema refuses it).
+    private static func handler() -> xmlSAXHandler {
+        var handler = xmlSAXHandler()
+        handler.initialized = XML_SAX2_MAGIC
+        handler.startElementNs = { context, name, _, uri, _, _, count, _, attributes in
+            let state = State.from(context)
+            guard state.handOver(), uri == nil else { return }
+            // Names compared as C strings: no String for a name (tens per order).
+            if XMLOrderReader.isNamed(name, "line") {
+                var item = OrderDraft.Line(product: "", quantity: "", price: "", line: state.line)
+                XMLOrderReader.forEachAttribute(count, attributes) { name, value in
+                    if XMLOrderReader.isNamed(name, "product") { item.product = value() }
+                    else if XMLOrderReader.isNamed(name, "quantity") { item.quantity = value() }
+                    else if XMLOrderReader.isNamed(name, "price") { item.price = value() }
+                }
+                if let order = state.order, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
+                    state.fail(OrderFileError(.schemaViolation, line: item.line, OrderFileReader.tooManyLines(order.id)))
+                    _ = state.handOver()
+                    return
+                }
+                state.order?.lines.append(item)
+            } else if XMLOrderReader.isNamed(name, "order") {
+                var order = OrderDraft(id: "", pos: "", date: "", client: "", line: state.line)
+                order.lines.reserveCapacity(16)
+                XMLOrderReader.forEachAttribute(count, attributes) { name, value in
+                    if XMLOrderReader.isNamed(name, "id") { order.id = value() }
+                    else if XMLOrderReader.isNamed(name, "pos") { order.pos = value() }
+                    else if XMLOrderReader.isNamed(name, "date") { order.date = value() }
+                    else if XMLOrderReader.isNamed(name, "client") { order.client = value() }
+                    else if XMLOrderReader.isNamed(name, "seller") { order.seller = value() }
+                }
+                state.order = order
+            } else if XMLOrderReader.isNamed(name, "note") {
+                state.inNote = true
+                state.note.removeAll(keepingCapacity: true)
+            }
+        }
+        handler.endElementNs = { context, name, _, uri in
+            let state = State.from(context)
+            guard state.handOver(), uri == nil else { return }
+            if XMLOrderReader.isNamed(name, "note"), state.inNote {
+                state.inNote = false
+                state.order?.note = String(decoding: state.note, as: UTF8.self)
+            } else if XMLOrderReader.isNamed(name, "order"), let order = state.order {
+                state.order = nil
+                state.ready = order
+            }
+        }
+        let text: charactersSAXFunc = { context, characters, count in
+            let state = State.from(context)
+            guard state.failure == nil, state.inNote, let characters, count > 0 else { return }
+            // libxml2's own limit on a text without huge mode, which its tree builder (and so
+            // its reader) enforces and its SAX interface leaves to whoever keeps the text.
+            guard state.note.count + Int(count) <= XMLOrderReader.maximumTextLength else {
+                state.fail(OrderFileError(.malformedXML, line: state.line,
+                                          "a note longer than \(XMLOrderReader.maximumTextLength) bytes"))
+                _ = state.handOver()
+                return
+            }
+            state.note.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(count)))
+        }
+        handler.characters = text
+        handler.cdataBlock = text
+        // The prolog check refuses a DOCTYPE before the root element is reached; this is the
+        // parser's own word on one it finds (after 64 KiB of comments, say).
+        handler.internalSubset = { context, _, _, _ in
+            let state = State.from(context)
+            state.fail(OrderFileError(.doctypeNotAllowed, line: state.line, "a DOCTYPE is not allowed in an order file"))
+            // Stopped here, before a declaration of its internal subset is parsed.
+            _ = state.handOver()
+        }
+        return handler
+    }
+
     static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
         silenceLibxml2()
         let encoding = try checkProlog(file)
-        guard let schema else { throw OrderFileError(.schemaViolation, "the orders schema could not be compiled") }
-        let input = Input(file)
-        let context = Unmanaged.passUnretained(input).toOpaque()
-        // BIG_LINES only keeps line numbers right past line 65,535 (for error messages);
-        // IGNORE_ENC keeps libxml2 to the encoding decided here, whatever the file declares
-        // (UTF-8 is its own: naming it would add a conversion pass that changes nothing).
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_IGNORE_ENC.rawValue)
-        guard let reader = xmlReaderForIO({ context, buffer, length in
-            guard let context, let buffer, length > 0 else { return 0 }
-            let input = Unmanaged<Input>.fromOpaque(context).takeUnretainedValue()
-            do {
-                let count = try input.file.read(at: input.offset, into: buffer, count: Int(length))
-                input.offset += Int64(count)
-                return Int32(count)
-            } catch {
-                input.failure = error
-                return -1
+        guard let schema, let validation = xmlSchemaNewValidCtxt(schema) else {
+            throw OrderFileError(.schemaViolation, "the orders schema could not be compiled")
+        }
+        defer { xmlSchemaFreeValidCtxt(validation) }
+        try withoutActuallyEscaping(body) { body in
+            let state = State(body)
+            let input = Input(file)
+            let stateContext = Unmanaged.passUnretained(state).toOpaque()
+            // The handler must outlive the parser: libxml2 keeps the pointer it is given.
+            let sax = UnsafeMutablePointer<xmlSAXHandler>.allocate(capacity: 1)
+            sax.initialize(to: handler())
+            defer { sax.deinitialize(count: 1); sax.deallocate() }
+            var plugged: xmlSAXHandlerPtr? = sax
+            var userData: UnsafeMutableRawPointer? = stateContext
+            guard let plug = xmlSchemaSAXPlug(validation, &plugged, &userData) else {
+                throw OrderFileError(.schemaViolation, "cannot attach the orders schema")
             }
-        }, nil, context, nil, encoding == "UTF-8" ? nil : encoding, options) else {
-            throw OrderFileError(.malformedXML, "libxml2 could not start reading the file")
-        }
-        defer { xmlFreeTextReader(reader) }
-        let state = State()
-        xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
-            guard let context, let error else { return }
-            let state = Unmanaged<State>.fromOpaque(context).takeUnretainedValue()
-            guard state.firstError == nil else { return }
-            let issue = XMLValidationIssue(error)
-            let code: ReasonCode = error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) ? .schemaViolation : .malformedXML
-            state.firstError = OrderFileError(code, line: issue.line, issue.message)
-        }, Unmanaged.passUnretained(state).toOpaque())
-        guard xmlTextReaderSetSchema(reader, schema) == 0 else {
-            throw OrderFileError(.schemaViolation, "cannot attach the orders schema")
-        }
-        try withExtendedLifetime((state, input)) {
-            while true {
-                let result = xmlTextReaderRead(reader)
+            defer { xmlSchemaSAXUnplug(plug) }
+            xmlSchemaSetValidStructuredErrors(validation, recordError, stateContext)
+            // Schema errors are placed where the parser is (the end of the tag it read).
+            xmlSchemaValidateSetLocator(validation, { context, file, line in
+                file?.pointee = nil
+                line?.pointee = UInt(State.from(context).line)
+                return 0
+            }, stateContext)
+            // The parser's own errors come to the thread's structured handler (the handler
+            // above has none of its own): to this file's state while it is parsed.
+            xmlSetStructuredErrorFunc(stateContext, recordError)
+            defer { silenceLibxml2() }
+            guard let parser = xmlCreateIOParserCtxt(plugged, userData, { context, buffer, length in
+                guard let context, let buffer, length > 0 else { return 0 }
+                let input = Unmanaged<Input>.fromOpaque(context).takeUnretainedValue()
+                do {
+                    let count = try input.file.read(at: input.offset, into: buffer, count: Int(length))
+                    input.offset += Int64(count)
+                    return Int32(count)
+                } catch {
+                    input.failure = error
+                    return -1
+                }
+            }, nil, Unmanaged.passUnretained(input).toOpaque(), XML_CHAR_ENCODING_NONE) else {
+                throw OrderFileError(.malformedXML, "libxml2 could not start reading the file")
+            }
+            defer { xmlFreeParserCtxt(parser) }
+            state.parser = parser
+            // NONET: nothing from the network; no NOENT (no entity substitution), no DTD
+            // loading, no recovery, no huge mode. BIG_LINES as before (line numbers past 65,535);
+            // IGNORE_ENC keeps libxml2 to the encoding decided here, whatever the file declares
+            // (UTF-8 is its own: naming it would add a conversion pass that changes nothing).
+            xmlCtxtUseOptions(parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
+            if encoding != "UTF-8" {
+                guard let converter = xmlFindCharEncodingHandler(encoding), xmlSwitchToEncoding(parser, converter) == 0 else {
+                    throw OrderFileError(.unsupportedEncoding, line: 1, "libxml2 cannot read \(encoding)")
+                }
+            }
+            try withExtendedLifetime((state, input)) {
+                let result = xmlParseDocument(parser)
                 // The file could not be read (not its content's fault): an I/O problem.
                 if let failure = input.failure { throw failure }
-                if let error = state.firstError { throw error }
-                if result == 0 { break }
-                if result < 0 {
+                if let failure = state.failure as? OrderFileError, failure.line == 0, encoding == "windows-1252",
+                   let line = try firstUndefinedWindows1252Line(file) {
+                    throw OrderFileError(failure.code, line: line, failure.message)
+                }
+                if let failure = state.failure { throw failure }
+                if result != 0 || parser.pointee.wellFormed == 0 {
                     // Some errors (a text over libxml2's limits) reach only the thread's last error.
                     let message = xmlGetLastError().map { XMLValidationIssue($0).message } ?? "not well-formed"
-                    throw OrderFileError(.malformedXML, line: line(reader), message)
+                    throw OrderFileError(.malformedXML, line: state.line, message)
                 }
-                try handle(reader, state, body)
-            }
-            if let error = state.firstError { throw error }
-            if xmlTextReaderIsValid(reader) != 1 {
-                throw OrderFileError(.schemaViolation, line: line(reader), "not valid against the orders schema")
+                if xmlSchemaIsValid(validation) != 1 {
+                    throw OrderFileError(.schemaViolation, line: state.line, "not valid against the orders schema")
+                }
+                _ = state.handOver()
+                if let failure = state.failure { throw failure }
             }
         }
     }
 
-    private static func handle(_ reader: xmlTextReaderPtr, _ state: State, _ body: (OrderDraft) throws -> Void) throws {
-        let type = xmlTextReaderNodeType(reader)
-        switch type {
-        case Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue):
-            throw OrderFileError(.doctypeNotAllowed, line: line(reader), "a DOCTYPE is not allowed in an order file")
-        case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-            // The schema refuses elements in a namespace; never take one as ours meanwhile.
-            guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
-            // Names compared as C strings: no String for a name (tens per order).
-            let name = xmlTextReaderConstLocalName(reader)
-            let empty = xmlTextReaderIsEmptyElement(reader) == 1
-            if isNamed(name, "line") {
-                var item = OrderDraft.Line(product: "", quantity: "", price: "", line: line(reader))
-                forEachAttribute(reader) { name, value in
-                    if isNamed(name, "product") { item.product = value() }
-                    else if isNamed(name, "quantity") { item.quantity = value() }
-                    else if isNamed(name, "price") { item.price = value() }
+    /// The line of the first byte Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90,
+    /// 0x9D), if any: where libxml2's conversion of a windows-1252 file failed.
+    static func firstUndefinedWindows1252Line(_ file: UntrustedFile) throws -> Int? {
+        var piece = [UInt8](repeating: 0, count: 1 << 16)
+        var offset: Int64 = 0
+        var line = 1
+        var lastWasCR = false
+        while offset < file.size {
+            let count = try file.fill(&piece, at: offset)
+            guard count > 0 else { break }
+            for byte in piece[..<count] {
+                switch byte {
+                case 0x81, 0x8D, 0x8F, 0x90, 0x9D: return line
+                // LF, or a CR not followed by LF, ends a line (as libxml2 counts).
+                case 0x0A: if !lastWasCR { line += 1 }
+                case 0x0D: line += 1
+                default: break
                 }
-                if let order = state.order, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
-                    throw OrderFileError(.schemaViolation, line: item.line, OrderFileReader.tooManyLines(order.id))
-                }
-                state.order?.lines.append(item)
-            } else if isNamed(name, "order") {
-                var order = OrderDraft(id: "", pos: "", date: "", client: "", line: line(reader))
-                order.lines.reserveCapacity(16)
-                forEachAttribute(reader) { name, value in
-                    if isNamed(name, "id") { order.id = value() }
-                    else if isNamed(name, "pos") { order.pos = value() }
-                    else if isNamed(name, "date") { order.date = value() }
-                    else if isNamed(name, "client") { order.client = value() }
-                    else if isNamed(name, "seller") { order.seller = value() }
-                }
-                state.order = order
-                if empty {
-                    state.order = nil
-                    try body(order)
-                }
-            } else if isNamed(name, "note") {
-                state.inNote = !empty
-                state.note.removeAll(keepingCapacity: true)
+                lastWasCR = byte == 0x0D
             }
-        case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-            if state.inNote, let value = xmlTextReaderConstValue(reader) {
-                state.note.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(value)))
-            }
-        case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-            guard xmlTextReaderConstNamespaceUri(reader) == nil else { return }
-            let name = xmlTextReaderConstLocalName(reader)
-            if isNamed(name, "note"), state.inNote {
-                state.inNote = false
-                state.order?.note = String(decoding: state.note, as: UTF8.self)
-            }
-            if isNamed(name, "order"), let order = state.order {
-                state.order = nil
-                try body(order)
-            }
-        default:
-            break
+            offset += Int64(count)
         }
+        return nil
     }
 
-    /// Calls `body` with the name and value of each attribute of the current element that is in
-    /// no namespace: the contract's attributes. A namespace declaration (`xmlns:seller="V02"`,
-    /// whose local name is `seller`) is never data, and a namespaced attribute is not ours.
-    /// `body` gets the name as libxml2 holds it and the value as a `String` when asked for.
-    private static func forEachAttribute(_ reader: xmlTextReaderPtr,
+    /// Calls `body` with the name and value of each of the element's `count` attributes that
+    /// is in no namespace (libxml2 gives five pointers each: local name, prefix, URI, value,
+    /// value's end). Namespace declarations are not among them. `body` gets the value as a
+    /// `String` when it asks for it.
+    private static func forEachAttribute(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
                                          _ body: (UnsafePointer<xmlChar>?, () -> String) -> Void) {
-        while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-            guard xmlTextReaderConstNamespaceUri(reader) == nil, xmlTextReaderIsNamespaceDecl(reader) == 0 else { continue }
-            body(xmlTextReaderConstLocalName(reader)) { constString(xmlTextReaderConstValue(reader)) }
+        guard let attributes, count > 0 else { return }
+        for index in 0..<Int(count) {
+            let attribute = attributes + 5 * index
+            guard attribute[2] == nil, let start = attribute[3], let end = attribute[4] else { continue }
+            body(attribute[0]) { value(UnsafeBufferPointer(start: start, count: end - start)) }
         }
-        xmlTextReaderMoveToElement(reader)
+    }
+
+    /// An attribute's value as libxml2's SAX interface gives it: without entity substitution it
+    /// writes an ampersand (`&amp;`, `&#38;`) as `&#38;` (and only then writes an `&`), which the
+    /// tree builder and the schema validator undo. So is it undone here.
+    static func value(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.contains(UInt8(ascii: "&")) else { return String(decoding: bytes, as: UTF8.self) }
+        let escaped: [UInt8] = Array("&#38;".utf8)
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "&"), bytes.count - index >= 5, bytes[index..<index + 5].elementsEqual(escaped) {
+                decoded.append(UInt8(ascii: "&"))
+                index += 5
+            } else {
+                decoded.append(bytes[index])
+                index += 1
+            }
+        }
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     /// Whether libxml2's name `name` is `expected`.
@@ -237,20 +384,6 @@ enum XMLOrderReader {
         guard let name else { return false }
         return strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self),
                       UnsafeRawPointer(expected.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
-    }
-
-    private static func constString(_ pointer: UnsafePointer<xmlChar>?) -> String {
-        guard let pointer else { return "" }
-        return String(cString: pointer)
-    }
-
-    /// The line of the current node (the parser itself may be further ahead).
-    private static func line(_ reader: xmlTextReaderPtr) -> Int {
-        if let node = xmlTextReaderCurrentNode(reader) {
-            let line = xmlGetLineNo(node)
-            if line > 0 { return Int(line) }
-        }
-        return Int(xmlTextReaderGetParserLineNumber(reader))
     }
 
     /// Before libxml2 sees the file, decides its encoding: UTF-8 unless the declaration names

@@ -92,6 +92,16 @@ import Testing
             #expect(error?.line == 2, "\(name)")
             #expect(Date().timeIntervalSince(start) < 5, "\(name) is refused without expanding anything")
         }
+        // Past the 64 KiB the prolog check reads: libxml2's parser meets the DOCTYPE and is
+        // stopped there, before a declaration of its internal subset is parsed.
+        let comment = "<?xml version=\"1.0\"?>\n<!-- \(String(repeating: "x", count: 70_000)) -->\n"
+        for (name, text) in [("late-file-entity.xml", files["file-entity.xml"]!), ("late-billion-laughs.xml", files["billion-laughs.xml"]!)] {
+            let late = comment + text.drop(while: { $0 != "\n" }).dropFirst()
+            let start = Date()
+            let error = failure(try folder.write(name, late))
+            #expect(error?.code == .doctypeNotAllowed && error?.line == 3, "\(name): \(String(describing: error))")
+            #expect(Date().timeIntervalSince(start) < 5, "\(name) is refused without expanding anything")
+        }
         // The sample that tries to read /etc/passwd.
         let sample = failure(Self.repository.appending(path: "Samples/orders/pedido-con-doctype.xml"))
         #expect(sample?.code == .doctypeNotAllowed)
@@ -128,6 +138,55 @@ import Testing
         if connection >= 0 { close(connection) }
     }
 
+    @Test func xmlLinesPastTheSixteenBitRangeAndEscapedValuesAreReadAsWritten() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        // 40,000 orders of a line each, three lines of text per order: past line 65,535, where
+        // libxml2's streaming reader gave element lines wrong (65,535 or one off).
+        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<orders version=\"1\">\n"
+        for order in 0..<40_000 {
+            text += "  <order id=\"W-\(order)\" pos=\"9900\" date=\"2026-11-28T10:00:00-03:00\" client=\"C1\">\n"
+            text += "    <line product=\"P\(order)\" quantity=\"1\" price=\"10.00\"/>\n  </order>\n"
+        }
+        text += """
+              <order id="A &amp; B &#38; C &lt;x&gt; &#241; &amp;#38;" pos="9900" date="d" client="Pe\u{F1}a &quot;x&quot;">
+                <note>a &amp; <![CDATA[<b> & ]]>c\u{20AC}</note>
+              </order>
+            </orders>
+
+            """
+        let orders = try read(try folder.write("long.xml", text))
+        #expect(orders.count == 40_001)
+        #expect(orders.prefix(40_000).map(\.line) == (0..<40_000).map { 3 + 3 * $0 })
+        #expect(orders.prefix(40_000).map { $0.lines.first?.line ?? 0 } == (0..<40_000).map { 4 + 3 * $0 })
+        #expect(orders[39_999].lines.first?.product == "P39999")
+        let last = try #require(orders.last)
+        #expect(last.id == "A & B & C <x> ñ &#38;")
+        #expect(last.client == "Peña \"x\"")
+        #expect(last.note == "a & <b> & c€")
+        #expect(last.line == 120_003)
+    }
+
+    @Test func anOrderIsHandedOverOnlyOnceTheSchemaAcceptedAllOfIt() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        let head = "<orders version=\"1\">\n<order id=\"W-1\" pos=\"9900\" date=\"d\" client=\"c\"><line product=\"P\" quantity=\"1\" price=\"1\"/></order>\n"
+        for (name, bad) in [("after.xml", "<order id=\"W-2\" pos=\"9900\" date=\"d\" client=\"c\"><line product=\"P\" quantity=\"1\" price=\"1\"/>\n<note>late</note></order>"),
+                            ("text.xml", "<order id=\"W-2\" pos=\"9900\" date=\"d\" client=\"c\">\nloose text</order>")] {
+            let file = try folder.write(name, head + bad + "\n</orders>\n")
+            var handed: [String] = []
+            var error: OrderFileError?
+            do {
+                try OrderFileReader.read(path: file.path, maxBytes: 1 << 20) { handed.append($0.id) }
+            } catch let caught as OrderFileError {
+                error = caught
+            }
+            #expect(error?.code == .schemaViolation, "\(name)")
+            #expect(error?.line == 4, "\(name): \(String(describing: error))")
+            #expect(handed == ["W-1"], "\(name): the order the schema refused was never handed over")
+        }
+    }
+
     @Test func fileLevelRejections() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
@@ -153,6 +212,11 @@ import Testing
             + [0xF1] + Array("a\"/></orders>".utf8)
         let orders = try read(try folder.write("latin.xml", bytes: latin))
         #expect(orders.first?.client == "Peña")
+        // libxml2 converts ahead of its parsing: the line is the undefined byte's own.
+        let undefined = Array("<?xml version=\"1.0\" encoding=\"windows-1252\"?>\r\n<orders version=\"1\">\n<order id=\"W".utf8) + [0x81]
+            + Array("\" pos=\"9900\" date=\"d\" client=\"c\"/></orders>".utf8)
+        let conversion = try code("undefined.xml", undefined)
+        #expect(conversion?.code == .malformedXML && conversion?.line == 3, "\(String(describing: conversion))")
         #expect(try code("quote.csv", Array("order,pos,date,client,seller,product,quantity,price,note\nW,9900,d,c,,P,1,1,\"open\n".utf8))?.code
                 == .malformedCSV)
         #expect(try code("columns.csv", Array("order,pos,date\nW,9900,d\n".utf8))?.code == .malformedCSV)
