@@ -19,7 +19,24 @@ public struct OrderNumber: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        pos.zeroPadded(4) + "-" + sequence.zeroPadded(8)
+        guard (0...9999).contains(pos), (0...99_999_999).contains(sequence) else {
+            return pos.zeroPadded(4) + "-" + sequence.zeroPadded(8)
+        }
+        // Written digit by digit: one per accepted or held order in every ack and summary.
+        return String(unsafeUninitializedCapacity: 13) { text in
+            var rest = pos
+            for index in (0..<4).reversed() {
+                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            text[4] = UInt8(ascii: "-")
+            rest = sequence
+            for index in (5..<13).reversed() {
+                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            return 13
+        }
     }
 
     public static func < (lhs: OrderNumber, rhs: OrderNumber) -> Bool {

@@ -50,9 +50,9 @@ public protocol OrderMasters {
     func seller(_ code: String) -> SellerFacts?
     /// Nil for an unknown product.
     func product(_ code: String) -> ProductFacts?
-    /// The price of `product` (as `product(_:)` gave it) on `priceList` now; nil when the
-    /// list does not price it.
-    func listPrice(_ priceList: String, _ product: ProductFacts) -> Money?
+    /// The price of `product` (as `product(_:)` gave it) on the price list of `client` (as
+    /// `client(_:)` gave it) now; nil when the list does not price it.
+    func listPrice(_ client: ClientFacts, _ product: ProductFacts) -> Money?
     /// The price the site `pos` was showing for it at `moment` (Unix time), if any. An error
     /// (the store could not be read) stops the check: it is never taken for a mismatch.
     func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money?
@@ -62,12 +62,16 @@ public struct ClientFacts: Sendable, Equatable {
     public var active: Bool
     public var webEnabled: Bool
     public var priceList: String
+    /// The masters' own key for the client's price list, for `listPrice` (a look-up saved
+    /// per order line); -1 when the masters know no such list.
+    public var priceListKey: Int
     public var seller: String?
 
-    public init(active: Bool, webEnabled: Bool, priceList: String, seller: String?) {
+    public init(active: Bool, webEnabled: Bool, priceList: String, priceListKey: Int = -1, seller: String?) {
         self.active = active
         self.webEnabled = webEnabled
         self.priceList = priceList
+        self.priceListKey = priceListKey
         self.seller = seller
     }
 }
@@ -224,7 +228,7 @@ public struct OrderValidator {
         // look-up is a memory access far from the last (a random product, a large price
         // table), and independent ones can be waited for together.
         let products = draft.lines.map { masters.product($0.product) }
-        let listPrices = products.map { product in product.flatMap { product in client.flatMap { masters.listPrice($0.priceList, product) } } }
+        let listPrices = products.map { product in product.flatMap { product in client.flatMap { masters.listPrice($0, product) } } }
         for (index, line) in draft.lines.enumerated() {
             let item = index + 1
             let quantityValue = Quantity(orderFileText: line.quantity)

@@ -17,7 +17,10 @@ public enum SafeText {
     /// The first character of `text` that XML 1.0 does not allow, if any.
     public static func firstNonXMLCharacter(in text: String) -> Unicode.Scalar? {
         // Fast path: such a character needs a byte below 0x20 or the bytes EF BF BE/BF.
-        let suspicious = text.utf8.contains { $0 < 0x20 || $0 == 0xEF }
+        // Over the contiguous bytes when the string has them (a loop the compiler vectorizes).
+        func isSuspicious(_ byte: UInt8) -> Bool { byte < 0x20 || byte == 0xEF }
+        let suspicious = text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSuspicious) }
+            ?? text.utf8.contains(where: isSuspicious)
         guard suspicious else { return nil }
         return text.unicodeScalars.first { !isXMLCharacter($0) }
     }

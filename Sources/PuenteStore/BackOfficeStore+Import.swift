@@ -13,8 +13,9 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     private let clients: [String: ClientFacts]
     private let sellers: [String: SellerFacts]
     private let products: [String: (index: Int32, active: Bool)]
-    /// Per price list, the price of each product by its index (`Int64.min`: not on the list).
-    private let prices: [String: [Int64]]
+    /// Per price list by its key (its place in code order), the price of each product by its
+    /// index (`Int64.min`: not on the list).
+    private let prices: [[Int64]]
     /// A connection of its own for what a site was shown: the checks run on another thread
     /// than the one posting, which holds the store's connection in its transaction.
     private let published: DatabaseQueue
@@ -26,10 +27,14 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         self.sites = sites
         // Through that connection too: a scan of the masters fills no large page cache.
         let (clients, sellers, products, codes, lists) = try published.read { db in
+            let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists ORDER BY code")
+            let listKeys = Dictionary(uniqueKeysWithValues: lists.enumerated().map { ($1, $0) })
             var clients: [String: ClientFacts] = [:]
             let clientRows = try Row.fetchCursor(db, sql: "SELECT code, active, password_hash <> '', price_list, seller FROM clients")
             while let row = try clientRows.next() {
-                clients[row[0]] = ClientFacts(active: row[1], webEnabled: row[2], priceList: row[3], seller: row[4])
+                let list: String = row[3]
+                clients[row[0]] = ClientFacts(active: row[1], webEnabled: row[2], priceList: list,
+                                              priceListKey: listKeys[list] ?? -1, seller: row[4])
             }
             var sellers: [String: SellerFacts] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT code, active, password_hash <> '' FROM sellers") {
@@ -43,7 +48,6 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
                 products[String(decoding: code, as: UTF8.self)] = (Int32(codes.count), sqlite3_column_int(statement, 1) != 0)
                 codes.append(code)
             }
-            let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists ORDER BY code")
             return (clients, sellers, products, codes, lists)
         }
         self.clients = clients
@@ -53,7 +57,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         // connection of its own: the import waits for them before its first order.
         let middle = lists.count / 2
         let halves = middle == 0 ? [lists[...]] : [lists[..<middle], lists[middle...]]
-        let loaded = Mutex<[Result<[String: [Int64]], any Error>]>([])
+        let loaded = Mutex<[Int: Result<[[Int64]], any Error>]>([:])
         let published = self.published
         DispatchQueue.concurrentPerform(iterations: halves.count) { half in
             let result = Result {
@@ -61,13 +65,10 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
                     try Self.prices(of: halves[half], codes: codes, in: db)
                 }
             }
-            loaded.withLock { $0.append(result) }
+            loaded.withLock { $0[half] = result }
         }
-        var prices: [String: [Int64]] = [:]
-        for result in loaded.withLock({ $0 }) {
-            prices.merge(try result.get()) { first, _ in first }
-        }
-        self.prices = prices
+        let results = loaded.withLock { $0 }
+        self.prices = try halves.indices.flatMap { try results[$0]!.get() }
     }
 
     /// The product codes' bytes in code order, end to end.
@@ -82,18 +83,22 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         }
     }
 
-    /// The active prices of `lists` (consecutive in code order), one table per list by
-    /// product index: the prices in key order (price list, product) merged with the products
-    /// in code order, both sorted by SQLite's BINARY collation, so the bytes compare as SQLite
-    /// compares them, and no String is made per price.
-    private static func prices(of lists: ArraySlice<String>, codes: ProductCodes, in db: Database) throws -> [String: [Int64]] {
-        guard let first = lists.first, let last = lists.last else { return [:] }
-        var prices: [String: [Int64]] = [:]
+    /// The active prices of `lists` (consecutive in code order), one table per list, in the
+    /// order of `lists`, by product index: the prices in key order (price list, product)
+    /// merged with the products in code order, both sorted by SQLite's BINARY collation, so
+    /// the bytes compare as SQLite compares them, and no String is made per price.
+    private static func prices(of lists: ArraySlice<String>, codes: ProductCodes, in db: Database) throws -> [[Int64]] {
+        guard let first = lists.first, let last = lists.last else { return [] }
+        // A list without an active price keeps this one: every look-up finds nothing.
+        let none = [Int64](repeating: .min, count: codes.count)
+        var tables = [[Int64]](repeating: none, count: lists.count)
+        let places = Dictionary(uniqueKeysWithValues: lists.enumerated().map { ($1, $0) })
         var currentList: [UInt8] = []
+        var place: Int?
         var table: [Int64] = []
         var product = 0
         func flush() {
-            if !currentList.isEmpty { prices[String(decoding: currentList, as: UTF8.self)] = table }
+            if let place { tables[place] = table }
         }
         let statement = try db.makeStatement(sql: """
             SELECT price_list, product, price FROM prices
@@ -114,9 +119,12 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
                     if !list.elementsEqual(currentList) {
                         flush()
                         currentList = Array(list)
-                        table = [Int64](repeating: .min, count: ends.count)
+                        // A price of a list that is not in price_lists is not anyone's.
+                        place = places[String(decoding: list, as: UTF8.self)]
+                        table = none
                         product = 0
                     }
+                    guard place != nil else { return }
                     let code = Self.bytes(row, 1)
                     while product < ends.count, compare(product, code) < 0 { product += 1 }
                     if product < ends.count, compare(product, code) == 0 {
@@ -126,9 +134,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
             }
         }
         flush()
-        // A list without an active price: every look-up finds nothing.
-        for list in lists where prices[list] == nil { prices[list] = [Int64](repeating: .min, count: codes.count) }
-        return prices
+        return tables
     }
 
     /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.
@@ -154,9 +160,10 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         products[code].map { ProductFacts(active: $0.active, index: Int($0.index)) }
     }
 
-    public func listPrice(_ priceList: String, _ product: ProductFacts) -> Money? {
-        guard let price = prices[priceList]?[product.index], price != .min else { return nil }
-        return Money(units: price)
+    public func listPrice(_ client: ClientFacts, _ product: ProductFacts) -> Money? {
+        guard prices.indices.contains(client.priceListKey) else { return nil }
+        let price = prices[client.priceListKey][product.index]
+        return price == .min ? nil : Money(units: price)
     }
 
     public func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money? {

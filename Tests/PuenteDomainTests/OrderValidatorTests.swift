@@ -28,8 +28,8 @@ struct FakeMasters: OrderMasters {
     func product(_ code: String) -> ProductFacts? {
         products[code].map { ProductFacts(active: $0, index: productCodes.firstIndex(of: code)!) }
     }
-    func listPrice(_ priceList: String, _ product: ProductFacts) -> Money? {
-        prices["\(priceList)/\(productCodes[product.index])"]
+    func listPrice(_ client: ClientFacts, _ product: ProductFacts) -> Money? {
+        prices["\(client.priceList)/\(productCodes[product.index])"]
     }
     func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money? {
         published["\(priceList)/\(product)"]
@@ -233,6 +233,22 @@ struct FakeMasters: OrderMasters {
         }
         #expect(Timestamp.text(year: 2026, month: 11, day: 28, hour: 10, minute: 15, second: 0, offset: -10_800)
                     == "2026-11-28T10:15:00-03:00")
+    }
+
+    @Test func orderNumbersAreWrittenDigitByDigitAsTheFormulaWrites() {
+        let cases = [(9900, 1), (0, 0), (9999, 99_999_999), (1, 12_345_678), (42, 100_000), (10_000, 1), (9900, 100_000_000), (-1, 5)]
+        for (pos, sequence) in cases {
+            #expect(OrderNumber(pos: pos, sequence: sequence).description == pos.zeroPadded(4) + "-" + sequence.zeroPadded(8))
+        }
+        #expect(OrderNumber(pos: 9900, sequence: 7).description == "9900-00000007")
+    }
+
+    @Test func textWithoutSuspiciousBytesIsCleanAndAControlCharacterIsFoundWhereverItIs() {
+        #expect(SafeText.firstNonXMLCharacter(in: "W-0000123 Almacén Ñandú €") == nil)
+        #expect(SafeText.firstNonXMLCharacter(in: String(repeating: "x", count: 100) + "\u{1B}") == "\u{1B}")
+        #expect(SafeText.firstNonXMLCharacter(in: "ab\u{FFFE}") == "\u{FFFE}")
+        #expect(SafeText.firstNonXMLCharacter(in: "tab\tand\nlines\r") == nil)
+        #expect(SafeText.firstNonXMLCharacter(in: "x\u{7}") == "\u{7}")
     }
 
     @Test func anOrderDateAlreadyInTheStoredFormIsKeptAndOthersAreRewritten() throws {
