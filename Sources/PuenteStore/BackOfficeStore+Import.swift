@@ -12,7 +12,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     private let sites: Set<Int>
     private let clients: [String: ClientFacts]
     private let sellers: [String: SellerFacts]
-    private let products: [String: (index: Int32, active: Bool)]
+    private let products: CodeTable
     /// Per price list by its key (its place in code order), the price of each product by its
     /// index (`Int64.min`: not on the list).
     private let prices: [[Int64]]
@@ -41,13 +41,13 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
                 sellers[row[0]] = SellerFacts(active: row[1], webEnabled: row[2])
             }
             // Products by code, and their codes' bytes in code order for the merge below.
-            var products: [String: (index: Int32, active: Bool)] = [:]
             var codes = ProductCodes()
+            var active: [Bool] = []
             try Self.rows(db, "SELECT code, active FROM products ORDER BY code") { statement in
-                let code = Self.bytes(statement, 0)
-                products[String(decoding: code, as: UTF8.self)] = (Int32(codes.count), sqlite3_column_int(statement, 1) != 0)
-                codes.append(code)
+                codes.append(Self.bytes(statement, 0))
+                active.append(sqlite3_column_int(statement, 1) != 0)
             }
+            let products = CodeTable(bytes: codes.bytes, ends: codes.ends, flags: active)
             return (clients, sellers, products, codes, lists)
         }
         self.clients = clients
@@ -83,29 +83,15 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         }
     }
 
-    /// The active prices of `lists` (consecutive in code order), one table per list, in the
-    /// order of `lists`, by product index: the prices in key order (price list, product)
-    /// merged with the products in code order, both sorted by SQLite's BINARY collation, so
-    /// the bytes compare as SQLite compares them, and no String is made per price.
+    /// The active prices of `lists`, one table per list, in the order of `lists`, by product
+    /// index: each list's prices in key order (product) merged with the products in code
+    /// order, both sorted by SQLite's BINARY collation, so the bytes compare as SQLite compares
+    /// them, and no String is made per price.
     private static func prices(of lists: ArraySlice<String>, codes: ProductCodes, in db: Database) throws -> [[Int64]] {
-        guard let first = lists.first, let last = lists.last else { return [] }
         // A list without an active price keeps this one: every look-up finds nothing.
         let none = [Int64](repeating: .min, count: codes.count)
-        var tables = [[Int64]](repeating: none, count: lists.count)
-        let places = Dictionary(uniqueKeysWithValues: lists.enumerated().map { ($1, $0) })
-        var currentList: [UInt8] = []
-        var place: Int?
-        var table: [Int64] = []
-        var product = 0
-        func flush() {
-            if let place { tables[place] = table }
-        }
-        let statement = try db.makeStatement(sql: """
-            SELECT price_list, product, price FROM prices
-            WHERE active = 1 AND price_list >= ? AND price_list <= ? ORDER BY price_list, product
-            """)
-        statement.arguments = [first, last]
-        try codes.bytes.withUnsafeBufferPointer { bytes in
+        let statement = try db.makeStatement(sql: "SELECT product, price FROM prices WHERE price_list = ? AND active = 1 ORDER BY product")
+        return try codes.bytes.withUnsafeBufferPointer { bytes in
             try codes.ends.withUnsafeBufferPointer { ends in
                 func compare(_ index: Int, _ other: UnsafeBufferPointer<UInt8>) -> Int32 {
                     let start = index == 0 ? 0 : ends[index - 1]
@@ -114,27 +100,21 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
                     let order = common == 0 ? 0 : memcmp(bytes.baseAddress! + start, other.baseAddress!, common)
                     return order != 0 ? order : Int32(length - other.count).signum()
                 }
-                try BackOfficeStore.forEachRow(of: statement, "read the prices", in: db) { row in
-                    let list = Self.bytes(row, 0)
-                    if !list.elementsEqual(currentList) {
-                        flush()
-                        currentList = Array(list)
-                        // A price of a list that is not in price_lists is not anyone's.
-                        place = places[String(decoding: list, as: UTF8.self)]
-                        table = none
-                        product = 0
+                return try lists.map { list in
+                    var table = none
+                    var product = 0
+                    statement.arguments = [list]
+                    try BackOfficeStore.forEachRow(of: statement, "read the prices", in: db) { row in
+                        let code = Self.bytes(row, 0)
+                        while product < ends.count, compare(product, code) < 0 { product += 1 }
+                        if product < ends.count, compare(product, code) == 0 {
+                            table[product] = sqlite3_column_int64(row, 1)
+                        }
                     }
-                    guard place != nil else { return }
-                    let code = Self.bytes(row, 1)
-                    while product < ends.count, compare(product, code) < 0 { product += 1 }
-                    if product < ends.count, compare(product, code) == 0 {
-                        table[product] = sqlite3_column_int64(row, 2)
-                    }
+                    return table
                 }
             }
         }
-        flush()
-        return tables
     }
 
     /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.
@@ -157,7 +137,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     public func client(_ code: String) -> ClientFacts? { clients[code] }
     public func seller(_ code: String) -> SellerFacts? { sellers[code] }
     public func product(_ code: String) -> ProductFacts? {
-        products[code].map { ProductFacts(active: $0.active, index: Int($0.index)) }
+        products.find(code).map { ProductFacts(active: $0.flag, index: $0.place) }
     }
 
     public func listPrice(_ client: ClientFacts, _ product: ProductFacts) -> Money? {
