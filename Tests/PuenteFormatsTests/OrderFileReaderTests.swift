@@ -227,7 +227,7 @@ import Testing
     @Test func ordersAndQuotedLineBreaksSurviveThePieceBoundaries() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        // About 12 MiB: three 4 MiB pieces, with quoted notes holding line breaks and commas
+        // About 12 MiB: twelve 1 MiB pieces, with quoted notes holding line breaks and commas
         // and multi-byte letters everywhere, so boundaries fall inside all of them.
         var text = "order,pos,date,client,seller,product,quantity,price,note\n"
         var expectedLines: [Int] = []
