@@ -92,13 +92,19 @@ public enum TextDecoder {
     /// How many line ends `bytes` holds (LF, CRLF and a lone CR each count once; a CR that is
     /// the last byte counts, so a CRLF cut between two pieces counts in the first).
     public static func lineBreaks(in bytes: ArraySlice<UInt8>) -> Int {
-        var count = 0
-        var previous: UInt8 = 0
-        for byte in bytes {
-            if byte == 0x0D || (byte == 0x0A && previous != 0x0D) { count += 1 }
-            previous = byte
+        // CRs and LFs, less the LFs that end a CRLF: counted without a branch per byte (the
+        // encoding pass runs this over every byte of a CSV file).
+        bytes.withUnsafeBufferPointer { bytes in
+            guard !bytes.isEmpty else { return 0 }
+            var count = bytes[0] == 0x0D || bytes[0] == 0x0A ? 1 : 0
+            for index in 1..<bytes.count {
+                let byte = bytes[index]
+                let isCR = byte == 0x0D
+                let isLoneLF = byte == 0x0A && bytes[index - 1] != 0x0D
+                count &+= (isCR ? 1 : 0) &+ (isLoneLF ? 1 : 0)
+            }
+            return count
         }
-        return count
     }
 
     private static func appendUTF8(_ scalar: UInt32, to output: inout [UInt8]) {

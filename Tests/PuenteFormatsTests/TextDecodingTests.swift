@@ -31,6 +31,31 @@ import Testing
         }
     }
 
+    @Test func lineBreaksCountEachLFCRAndCRLFOnce() {
+        // LF, CR and CRLF each end one line; the count agrees with a byte-by-byte reference.
+        func reference(_ bytes: [UInt8]) -> Int {
+            var count = 0
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if byte == 0x0D || (byte == 0x0A && previous != 0x0D) { count += 1 }
+                previous = byte
+            }
+            return count
+        }
+        var state: UInt64 = 7
+        for length in [0, 1, 2, 3, 17, 1_000] {
+            for _ in 0..<50 {
+                let bytes = (0..<length).map { _ -> UInt8 in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return [0x0A, 0x0D, 0x41, 0x20][Int(state >> 62)]
+                }
+                #expect(TextDecoder.lineBreaks(in: bytes[...]) == reference(bytes))
+                #expect(TextDecoder.lineBreaks(in: bytes.dropFirst()) == reference(Array(bytes.dropFirst())))
+            }
+        }
+        #expect(TextDecoder.lineBreaks(in: Array("a\r\nb\rc\nd\n\r".utf8)[...]) == 5)
+    }
+
     @Test func utf8WithoutBOMStaysAsItIs() throws {
         let read = try read(Array("Code,Name\nÑandú,Güemes\n".utf8))
         #expect(read.encoding == .utf8)
