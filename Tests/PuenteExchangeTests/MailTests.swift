@@ -52,6 +52,21 @@ import Testing
         #expect(!mailFolder(fixture).contains { $0.contains("in_preparation") }, "no mail for in_preparation")
     }
 
+    @Test func aMessageWhoseRenameWasCutLeavesNoTemporaryName() throws {
+        let (fixture, mailer) = try fixture()
+        defer { fixture.remove() }
+        _ = try mailer.run()
+        // As a kill between the link and the unlink of the rename leaves it: both names, one
+        // file, the message still queued.
+        let mail = fixture.outbox.appending(path: "mail")
+        #expect(link(mail.appending(path: "9900-00000001-confirmation-1.eml").path,
+                     mail.appending(path: ".9900-00000001-confirmation-1.eml.tmp").path) == 0)
+        try fixture.store.setMailState(try fixture.store.mail(in: ["written"], after: 0).map(\.id), to: "queued")
+        let next = try mailer.run()
+        #expect(next.made == 0)
+        #expect(mailFolder(fixture) == ["9900-00000001-confirmation-1.eml"])
+    }
+
     /// sendmail refuses: the message stays in Outbox/mail/ and the next run hands it over,
     /// once; a message a crash left "handing" is reported, never sent again.
     @Test func aFailingSendmailIsRetriedAndNothingGoesTwice() throws {

@@ -246,6 +246,23 @@ struct ImportFixture {
         #expect(try fixture.importer().run().files.isEmpty)
     }
 
+    @Test func anAckPublishCutBetweenItsLinkAndItsUnlinkIsFinishedByTheNextRun() throws {
+        let fixture = try ImportFixture()
+        defer { fixture.remove() }
+        try fixture.drop(sample: "pedidos-2026-11-28-manana.xml")
+        #expect(throws: Crash.self) {
+            try fixture.importer(fault: { if $0 == .afterAck { throw Crash() } }).run()
+        }
+        // As a kill between the two halves of the ack's publish leaves it: both names, one file.
+        let acks = fixture.outbox.appending(path: "acks")
+        let ack = acks.appending(path: "pedidos-2026-11-28-manana.xml.ack.xml")
+        #expect(link(ack.path, acks.appending(path: ".pedidos-2026-11-28-manana.xml.ack.xml.tmp").path) == 0)
+        let next = try fixture.importer().run()
+        #expect(next.files.map(\.outcome) == [.finished])
+        #expect(fixture.files(acks) == ["pedidos-2026-11-28-manana.xml.ack.xml"])
+        #expect(try fixture.orders().count == 3)
+    }
+
     @Test func aDryRunChangesNothing() throws {
         let fixture = try ImportFixture()
         defer { fixture.remove() }

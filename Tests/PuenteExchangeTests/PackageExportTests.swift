@@ -288,6 +288,20 @@ import Testing
         #expect(try PackageReader(fixture.package(9900, "puente-9900-000001-full.zip")).records("clients").count == 3)
     }
 
+    @Test func aPublishCutBetweenItsLinkAndItsUnlinkLeavesNoTemporaryName() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        try fixture.exporter().export()
+        // The state a kill between the two halves of the publish leaves: both names, one file.
+        let final = fixture.package(9900, "puente-9900-000001-full.zip")
+        #expect(link(final.path, fixture.package(9900, ".puente-9900-000001-full.zip.tmp").path) == 0)
+        let report = try fixture.exporter().export()
+        #expect(report.sites[0].completed == nil && report.sites[0].package == nil)
+        #expect(fixture.outbox(9900) == ["puente-9900-000001-full.zip"])
+        #expect(try PackageReader(fixture.package(9900, "puente-9900-000001-full.zip")).records("clients").count == 3)
+    }
+
     @Test func publishedPriceIsWhatTheSiteWasShownAtAMoment() throws {
         let fixture = try MasterFixture()
         defer { fixture.remove() }

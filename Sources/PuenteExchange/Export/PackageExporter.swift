@@ -172,13 +172,11 @@ public struct PackageExporter: Sendable {
         }
     }
 
-    /// A package the store recorded whose rename a crash prevented gets its name now.
+    /// A package the store recorded whose rename a crash prevented gets its name now (or, cut
+    /// halfway, loses its temporary name).
     private func finishInterrupted(_ last: PackageRecord, in folder: URL) throws -> String? {
         let final = folder.appending(path: last.fileName)
-        let temporary = AtomicFile.temporaryURL(for: final)
-        guard !FileManager.default.fileExists(atPath: final.path),
-              FileManager.default.fileExists(atPath: temporary.path) else { return nil }
-        try AtomicFile.publish(temporary, as: final)
+        guard try AtomicFile.finishPublishing(AtomicFile.temporaryURL(for: final), as: final) else { return nil }
         logger.warning("export: \(last.fileName) was recorded by an interrupted run; it now has its name")
         return "\(last.pos)/\(last.fileName)"
     }

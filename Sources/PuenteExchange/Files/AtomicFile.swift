@@ -27,6 +27,25 @@ public enum AtomicFile {
         try synchronize(final.deletingLastPathComponent())
     }
 
+    /// Completes a `publish` a crash may have cut, and says whether it published: a temporary
+    /// name alone gets its final name; a temporary name beside the final one and the same file
+    /// (the crash came between the link that gave the final name and the unlink of the
+    /// temporary one) loses the temporary name, which would otherwise stay for good.
+    public static func finishPublishing(_ temporary: URL, as final: URL) throws -> Bool {
+        var temporaryInfo = stat()
+        guard lstat(temporary.path, &temporaryInfo) == 0 else { return false }
+        var finalInfo = stat()
+        guard lstat(final.path, &finalInfo) == 0 else {
+            try publish(temporary, as: final)
+            return true
+        }
+        if finalInfo.st_dev == temporaryInfo.st_dev, finalInfo.st_ino == temporaryInfo.st_ino {
+            guard unlink(temporary.path) == 0 || errno == ENOENT else { throw PuenteError.system("remove", temporary.path) }
+            try synchronize(final.deletingLastPathComponent())
+        }
+        return false
+    }
+
     /// Gives the flushed `temporary` the name `final`, replacing a file there (a report a person
     /// asked for again), and flushes the folder: readers see the old file or the new one whole.
     public static func replace(_ temporary: URL, as final: URL) throws {

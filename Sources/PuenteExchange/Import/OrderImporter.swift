@@ -282,10 +282,7 @@ public struct OrderImporter: Sendable {
     private func finish(_ file: ProcessedFile, opened: UntrustedFile? = nil) throws {
         if !file.ackPath.isEmpty {
             let final = URL(filePath: file.ackPath)
-            let temporary = AtomicFile.temporaryURL(for: final)
-            if !FileManager.default.fileExists(atPath: final.path), FileManager.default.fileExists(atPath: temporary.path) {
-                try AtomicFile.publish(temporary, as: final)
-            }
+            _ = try AtomicFile.finishPublishing(AtomicFile.temporaryURL(for: final), as: final)
         }
         try faultInjection?(.afterAck)
         let source = URL(filePath: file.sourcePath)

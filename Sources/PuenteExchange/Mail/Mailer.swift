@@ -117,9 +117,14 @@ public struct Mailer: Sendable {
             // The files first, made durable together, then handed over one by one.
             for mail in queued {
                 let file = folder.appending(path: mail.fileName)
-                guard !FileManager.default.fileExists(atPath: file.path) else { continue }
-                // Flushed all together below (one syncfs for the batch), then counted as written.
                 let temporary = AtomicFile.temporaryURL(for: file)
+                guard !FileManager.default.fileExists(atPath: file.path) else {
+                    // Written before; a run killed between the link and the unlink of its
+                    // rename left the temporary name too, which goes now.
+                    _ = try AtomicFile.finishPublishing(temporary, as: file)
+                    continue
+                }
+                // Flushed all together below (one syncfs for the batch), then counted as written.
                 try AtomicFile.writeNew(Data(mail.message), to: temporary, synchronize: false)
                 try AtomicFile.renameWithoutReplacing(temporary, to: file, operation: "write")
             }
