@@ -106,6 +106,40 @@ public final class XMLStreamWriter {
         try check(Self.withXMLChars(text) { xmlTextWriterWriteRaw(writer, $0) }, "write text")
     }
 
+    /// Bytes written as they are: whole elements a caller built with `appendAttribute`, one
+    /// call to libxml2 instead of one per tag and attribute (an ack writes one per order).
+    public func raw(_ bytes: [UInt8]) throws {
+        guard !bytes.isEmpty else { return }
+        let result = bytes.withUnsafeBufferPointer { xmlTextWriterWriteRawLen(writer, $0.baseAddress, Int32($0.count)) }
+        try check(result, "write text")
+    }
+
+    /// Appends ` name="value"` to `element`, the value escaped as libxml2's writer escapes an
+    /// attribute (`&`, `<`, `>`, `"`, tab, line feed and carriage return as references; other
+    /// characters as they are), for an element written whole with `raw(_:)`. A character XML
+    /// 1.0 does not allow is refused, as `attribute(_:_:)` refuses it.
+    public static func appendAttribute(_ name: StaticString, _ value: String, to element: inout [UInt8]) throws {
+        if let bad = SafeText.firstNonXMLCharacter(in: value) {
+            throw PuenteError(.invalidInput, "attribute \(name) holds \(SafeText.codePoint(bad)), which XML 1.0 does not allow")
+        }
+        element.append(0x20)
+        element.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        element.append(contentsOf: "=\"".utf8)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): element.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): element.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): element.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\""): element.append(contentsOf: "&quot;".utf8)
+            case 0x09: element.append(contentsOf: "&#9;".utf8)
+            case 0x0A: element.append(contentsOf: "&#10;".utf8)
+            case 0x0D: element.append(contentsOf: "&#13;".utf8)
+            default: element.append(byte)
+            }
+        }
+        element.append(UInt8(ascii: "\""))
+    }
+
     /// Closes every open element, ends the document and hands the last bytes to the sink.
     public func endDocument() throws {
         try check(xmlTextWriterEndDocument(writer), "end the document")

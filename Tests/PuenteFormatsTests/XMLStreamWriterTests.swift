@@ -27,6 +27,37 @@ import Testing
             """)
     }
 
+    @Test func anElementBuiltWholeIsWhatTheWriterWritesTagByTag() throws {
+        // Every ASCII character XML allows, and letters of two, three and four bytes.
+        var values = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) } + ["\t", "\n", "\r", "\r\n"]
+        values += ["", "Pérez & Hijos <\"S.A.\">\tcasa", "ñandú €", "😀 x", "a\"b'c", "&amp;", "]]>", String(repeating: "x&", count: 500)]
+        for value in values {
+            let tagByTag = try written { xml in
+                try xml.startDocument()
+                try xml.startElement("ack")
+                try xml.raw("\n")
+                try xml.startElement("order")
+                try xml.attribute("id", value)
+                try xml.attribute("pos", "9900")
+                try xml.endElement()
+                try xml.endDocument()
+            }
+            let whole = try written { xml in
+                try xml.startDocument()
+                try xml.startElement("ack")
+                var element = Array("\n<order".utf8)
+                try XMLStreamWriter.appendAttribute("id", value, to: &element)
+                try XMLStreamWriter.appendAttribute("pos", "9900", to: &element)
+                element += Array("/>".utf8)
+                try xml.raw(element)
+                try xml.endDocument()
+            }
+            #expect(whole == tagByTag, "\(value.unicodeScalars.map { $0.value })")
+        }
+        var element: [UInt8] = []
+        #expect(throws: PuenteError.self) { try XMLStreamWriter.appendAttribute("id", "a\u{1B}", to: &element) }
+    }
+
     @Test func aSinkThatFailsStopsTheWriter() throws {
         struct DiskFull: Error {}
         let writer = try XMLStreamWriter { _ in throw DiskFull() }

@@ -12,6 +12,8 @@ final class AckWriter {
     private let sha256: String
     private let processed: String
     private var started = false
+    /// The element of the order being written, reused from order to order.
+    private var element: [UInt8] = []
 
     init(final: URL?, file: String, sha256: String, processed: String) throws {
         self.file = file
@@ -34,30 +36,39 @@ final class AckWriter {
         if rejected { try xml.attribute("outcome", "rejected") }
     }
 
-    /// One order's outcome, number and reasons.
+    /// One order's outcome, number and reasons: the element built here and handed to libxml2
+    /// whole (the same bytes its writer writes tag by tag: a test compares them).
     func order(_ order: CheckedOrder) throws {
         let draft = order.draft
         try start(rejected: false)
-        try xml.raw("\n  ")
-        try xml.startElement("order")
-        try attribute("id", draft.id)
-        try attribute("pos", draft.pos)
-        try xml.attribute("outcome", order.outcome.rawValue)
-        if let number = order.number { try xml.attribute("number", number.description) }
-        for reason in order.reasons {
-            try xml.raw("\n    ")
-            try xml.startElement("reason")
-            try xml.attribute("code", reason.code.rawValue)
-            try xml.attribute("line", String(reason.line))
-            if let item = reason.item { try xml.attribute("item", String(item)) }
-            if let product = reason.product { try attribute("product", product) }
-            if let expected = reason.expected { try attribute("expected", expected) }
-            if let got = reason.got { try attribute("got", got) }
-            if let message = reason.message { try attribute("message", message) }
-            try xml.endElement()
+        element.removeAll(keepingCapacity: true)
+        element.append(contentsOf: "\n  <order".utf8)
+        try Self.append("id", SafeText.escapingNonXMLCharacters(draft.id), to: &element)
+        try Self.append("pos", SafeText.escapingNonXMLCharacters(draft.pos), to: &element)
+        try Self.append("outcome", order.outcome.rawValue, to: &element)
+        if let number = order.number { try Self.append("number", number.description, to: &element) }
+        if order.reasons.isEmpty {
+            element.append(contentsOf: "/>".utf8)
+        } else {
+            element.append(UInt8(ascii: ">"))
+            for reason in order.reasons {
+                element.append(contentsOf: "\n    <reason".utf8)
+                try Self.append("code", reason.code.rawValue, to: &element)
+                try Self.append("line", String(reason.line), to: &element)
+                if let item = reason.item { try Self.append("item", String(item), to: &element) }
+                if let product = reason.product { try Self.append("product", SafeText.escapingNonXMLCharacters(product), to: &element) }
+                if let expected = reason.expected { try Self.append("expected", SafeText.escapingNonXMLCharacters(expected), to: &element) }
+                if let got = reason.got { try Self.append("got", SafeText.escapingNonXMLCharacters(got), to: &element) }
+                if let message = reason.message { try Self.append("message", SafeText.escapingNonXMLCharacters(message), to: &element) }
+                element.append(contentsOf: "/>".utf8)
+            }
+            element.append(contentsOf: "\n  </order>".utf8)
         }
-        if !order.reasons.isEmpty { try xml.raw("\n  ") }
-        try xml.endElement()
+        try xml.raw(element)
+    }
+
+    private static func append(_ name: StaticString, _ value: String, to element: inout [UInt8]) throws {
+        try XMLStreamWriter.appendAttribute(name, value, to: &element)
     }
 
     /// The ack of a file that could not be read, then `finish()`.
