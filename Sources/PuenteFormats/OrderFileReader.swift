@@ -154,8 +154,9 @@ enum XMLOrderReader {
         let code: ReasonCode = error.pointee.domain == Int32(XML_FROM_SCHEMASV.rawValue) ? .schemaViolation : .malformedXML
         // The input is decoded ahead of the parser: a decoding error is on no line the parser
         // knows (`read` finds the byte's own line).
-        let decoding = error.pointee.domain == Int32(XML_FROM_I18N.rawValue)
-        state.fail(OrderFileError(code, line: decoding ? 0 : issue.line > 0 ? issue.line : state.line, issue.message))
+        let line = if error.pointee.domain == Int32(XML_FROM_I18N.rawValue) { 0 }
+            else if issue.line > 0 { issue.line } else { state.line }
+        state.fail(OrderFileError(code, line: line, issue.message))
     }
 
     /// `XML_MAX_TEXT_LENGTH`: the longest text libxml2 keeps without `XML_PARSE_HUGE`.
@@ -249,7 +250,7 @@ enum XMLOrderReader {
             let state = State(body)
             let input = Input(file)
             let stateContext = Unmanaged.passUnretained(state).toOpaque()
-            // The handler must outlive the parser: libxml2 keeps the pointer it is given.
+            // The handler must outlive the parse: the schema's plug calls through this pointer.
             let sax = UnsafeMutablePointer<xmlSAXHandler>.allocate(capacity: 1)
             sax.initialize(to: handler())
             defer { sax.deinitialize(count: 1); sax.deallocate() }
@@ -287,10 +288,11 @@ enum XMLOrderReader {
             defer { xmlFreeParserCtxt(parser) }
             state.parser = parser
             // NONET: nothing from the network; no NOENT (no entity substitution), no DTD
-            // loading, no recovery, no huge mode. BIG_LINES as before (line numbers past 65,535);
+            // loading, no recovery, no huge mode (no BIG_LINES either: it only widens the line a
+            // tree node keeps, and no node is built; the parser's own line is never cut).
             // IGNORE_ENC keeps libxml2 to the encoding decided here, whatever the file declares
             // (UTF-8 is its own: naming it would add a conversion pass that changes nothing).
-            xmlCtxtUseOptions(parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
+            xmlCtxtUseOptions(parser, Int32(XML_PARSE_NONET.rawValue | XML_PARSE_IGNORE_ENC.rawValue))
             if encoding != "UTF-8" {
                 guard let converter = xmlFindCharEncodingHandler(encoding), xmlSwitchToEncoding(parser, converter) == 0 else {
                     throw OrderFileError(.unsupportedEncoding, line: 1, "libxml2 cannot read \(encoding)")
