@@ -26,7 +26,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         published = try store.readOnlyConnection()
         self.sites = sites
         // Through that connection too: a scan of the masters fills no large page cache.
-        let (clients, sellers, products, codes, lists) = try published.read { db in
+        let (clients, sellers, products, lists) = try published.read { db in
             let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists ORDER BY code")
             let listKeys = Dictionary(uniqueKeysWithValues: lists.enumerated().map { ($1, $0) })
             var clients: [String: ClientFacts] = [:]
@@ -40,15 +40,16 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT code, active, password_hash <> '' FROM sellers") {
                 sellers[row[0]] = SellerFacts(active: row[1], webEnabled: row[2])
             }
-            // Products by code, and their codes' bytes in code order for the merge below.
-            var codes = ProductCodes()
+            // Products by code, in code order (their places, for the prices' merge below).
+            var bytes: [UInt8] = []
+            var ends: [Int] = []
             var active: [Bool] = []
             try Self.rows(db, "SELECT code, active FROM products ORDER BY code") { statement in
-                codes.append(Self.bytes(statement, 0))
+                bytes.append(contentsOf: Self.bytes(statement, 0))
+                ends.append(bytes.count)
                 active.append(sqlite3_column_int(statement, 1) != 0)
             }
-            let products = CodeTable(bytes: codes.bytes, ends: codes.ends, flags: active)
-            return (clients, sellers, products, codes, lists)
+            return (clients, sellers, CodeTable(bytes: bytes, ends: ends, flags: active), lists)
         }
         self.clients = clients
         self.sellers = sellers
@@ -62,7 +63,7 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         DispatchQueue.concurrentPerform(iterations: halves.count) { half in
             let result = Result {
                 try (half == 0 ? published : store.readOnlyConnection()).read { db in
-                    try Self.prices(of: halves[half], codes: codes, in: db)
+                    try Self.prices(of: halves[half], products: products, in: db)
                 }
             }
             loaded.withLock { $0[half] = result }
@@ -71,49 +72,26 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
         self.prices = try halves.indices.flatMap { try results[$0]!.get() }
     }
 
-    /// The product codes' bytes in code order, end to end.
-    private struct ProductCodes: Sendable {
-        var bytes: [UInt8] = []
-        var ends: [Int] = []
-        var count: Int { ends.count }
-
-        mutating func append(_ code: UnsafeBufferPointer<UInt8>) {
-            bytes.append(contentsOf: code)
-            ends.append(bytes.count)
-        }
-    }
-
     /// The active prices of `lists`, one table per list, in the order of `lists`, by product
-    /// index: each list's prices in key order (product) merged with the products in code
+    /// place: each list's prices in key order (product) merged with the products in code
     /// order, both sorted by SQLite's BINARY collation, so the bytes compare as SQLite compares
     /// them, and no String is made per price.
-    private static func prices(of lists: ArraySlice<String>, codes: ProductCodes, in db: Database) throws -> [[Int64]] {
+    private static func prices(of lists: ArraySlice<String>, products: CodeTable, in db: Database) throws -> [[Int64]] {
         // A list without an active price keeps this one: every look-up finds nothing.
-        let none = [Int64](repeating: .min, count: codes.count)
+        let none = [Int64](repeating: .min, count: products.count)
         let statement = try db.makeStatement(sql: "SELECT product, price FROM prices WHERE price_list = ? AND active = 1 ORDER BY product")
-        return try codes.bytes.withUnsafeBufferPointer { bytes in
-            try codes.ends.withUnsafeBufferPointer { ends in
-                func compare(_ index: Int, _ other: UnsafeBufferPointer<UInt8>) -> Int32 {
-                    let start = index == 0 ? 0 : ends[index - 1]
-                    let length = ends[index] - start
-                    let common = min(length, other.count)
-                    let order = common == 0 ? 0 : memcmp(bytes.baseAddress! + start, other.baseAddress!, common)
-                    return order != 0 ? order : Int32(length - other.count).signum()
-                }
-                return try lists.map { list in
-                    var table = none
-                    var product = 0
-                    statement.arguments = [list]
-                    try BackOfficeStore.forEachRow(of: statement, "read the prices", in: db) { row in
-                        let code = Self.bytes(row, 0)
-                        while product < ends.count, compare(product, code) < 0 { product += 1 }
-                        if product < ends.count, compare(product, code) == 0 {
-                            table[product] = sqlite3_column_int64(row, 1)
-                        }
-                    }
-                    return table
+        return try lists.map { list in
+            var table = none
+            var product = 0
+            statement.arguments = [list]
+            try BackOfficeStore.forEachRow(of: statement, "read the prices", in: db) { row in
+                let code = Self.bytes(row, 0)
+                while product < products.count, products.compare(product, code) < 0 { product += 1 }
+                if product < products.count, products.compare(product, code) == 0 {
+                    table[product] = sqlite3_column_int64(row, 1)
                 }
             }
+            return table
         }
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Codes (product codes) to their place in code order and a flag, for the look-up an import
 /// makes for every order line: open addressing over the codes' UTF-8 bytes, one 24-byte slot
 /// per place, the first 16 bytes of a code kept in the slot itself. A code of up to 16 bytes
@@ -33,10 +35,23 @@ struct CodeTable: Sendable {
         self.ends = ends
         bytes.withUnsafeBufferPointer { all in
             for place in ends.indices {
-                let start = place == 0 ? 0 : ends[place - 1]
-                insert(place: place, code: UnsafeBufferPointer(rebasing: all[start..<ends[place]]), flag: flags[place])
+                insert(place: place, code: UnsafeBufferPointer(rebasing: all[range(place)]), flag: flags[place])
             }
         }
+    }
+
+    /// How the code at `place` orders against `other`, byte by byte (SQLite's BINARY
+    /// collation): negative, 0 or positive. For merging rows in key order with the codes.
+    func compare(_ place: Int, _ other: UnsafeBufferPointer<UInt8>) -> Int32 {
+        let range = range(place)
+        let common = min(range.count, other.count)
+        let order = common == 0 ? 0 : bytes.withUnsafeBufferPointer { memcmp($0.baseAddress! + range.lowerBound, other.baseAddress!, common) }
+        return order != 0 ? order : Int32(range.count - other.count).signum()
+    }
+
+    /// Where the code at `place` is in `bytes`.
+    private func range(_ place: Int) -> Range<Int> {
+        (place == 0 ? 0 : ends[place - 1])..<ends[place]
     }
 
     /// The place and flag of `code`, if it is in the table.
@@ -66,9 +81,9 @@ struct CodeTable: Sendable {
     }
 
     private func rest(of place: Int, equals code: UnsafeBufferPointer<UInt8>) -> Bool {
-        let start = place == 0 ? 0 : ends[place - 1]
-        guard ends[place] - start == code.count else { return false }
-        return bytes[(start + 16)..<ends[place]].elementsEqual(code[16...])
+        let range = range(place)
+        guard range.count == code.count else { return false }
+        return bytes[(range.lowerBound + 16)..<range.upperBound].elementsEqual(code[16...])
     }
 
     private mutating func insert(place: Int, code: UnsafeBufferPointer<UInt8>, flag: Bool) {
