@@ -83,7 +83,7 @@ def main():
             process.send_signal(signal.SIGKILL)
             killed += 1
         process.wait()
-        common.verify_packages(work, seen_hashes, problems)
+        common.verify_packages(work, seen_hashes, problems, interrupted=True)
 
     # To the end: until a run finds nothing left to do.
     for attempt in range(5):
