@@ -1,5 +1,7 @@
 // libFuzzer target: the whole door for order files (open, prolog and encoding check, libxml2's
-// reader with the schema, or the CSV reader), then the order rules on what it hands over.
+// reader with the schema, or the CSV reader), then the order rules on what it hands over; an
+// XML file is read with the plain-shape check too, which must never vouch for what the schema
+// reads otherwise.
 // The first byte chooses XML or CSV. Built by Fuzz/run.sh, never by SwiftPM.
 import Foundation
 import PuenteDomain
@@ -11,8 +13,10 @@ struct EveryProductMasters: OrderMasters {
         code.isEmpty ? nil : ClientFacts(active: true, webEnabled: code.hasPrefix("C"), priceList: "L1", seller: "V1")
     }
     func seller(_ code: String) -> SellerFacts? { code == "V1" ? SellerFacts(active: true, webEnabled: true) : nil }
-    func productIsActive(_ code: String) -> Bool? { code.isEmpty ? nil : !code.hasSuffix("9") }
-    func listPrice(_ priceList: String, _ product: String) -> Money? { Money(units: Int64(product.utf8.count) * 12_345_678) }
+    func product(_ code: String) -> ProductFacts? {
+        code.isEmpty ? nil : ProductFacts(active: !code.hasSuffix("9"), index: code.utf8.count)
+    }
+    func listPrice(_ client: ClientFacts, _ product: ProductFacts) -> Money? { Money(units: Int64(product.index) * 12_345_678) }
     func publishedPrice(pos: Int, _ priceList: String, _ product: String, atUnix moment: Int64) throws -> Money? { nil }
 }
 
@@ -33,8 +37,11 @@ public func orderFileFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard descriptor >= 0 else { fatalError("cannot write \(path)") }
     _ = write(descriptor, data + 1, size - 1)
     close(descriptor)
+    var drafts: [OrderDraft] = []
+    var refusal: OrderFileError?
     do {
         try OrderFileReader.read(path: path, maxBytes: 1 << 22) { draft in
+            drafts.append(draft)
             if isCSV {
                 // The door's promise: an id and a note an ack and the store can carry.
                 precondition(!draft.id.isEmpty, "an order without id got through")
@@ -50,10 +57,25 @@ public func orderFileFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             }
             for reason in verdict.reasons { _ = SafeText.escapingNonXMLCharacters(reason.summary) }
         }
-    } catch is OrderFileError {
+    } catch let error as OrderFileError {
+        refusal = error
     } catch is UntrustedFileError {
+        return 0
     } catch {
         fatalError("unexpected error: \(error)")
+    }
+    if !isCSV {
+        // The plain-shape check only vouches: what it reads through, the schema reads the same.
+        var plain: [OrderDraft] = []
+        do {
+            try OrderFileReader.read(path: path, maxBytes: 1 << 22, schema: .plainShapeFirst) { plain.append($0) }
+            precondition(refusal == nil && plain == drafts, "the plain shape vouched for a file the schema reads otherwise")
+        } catch is OrderFileReader.ReadWithTheSchema {
+        } catch let error as OrderFileError {
+            precondition(error == refusal, "the plain shape gave a verdict of its own: \(error)")
+        } catch {
+            fatalError("unexpected error: \(error)")
+        }
     }
     return 0
 }

@@ -15,14 +15,24 @@ out=.build-fuzz
 mkdir -p "$out/artifacts"
 
 flags=(-sanitize=fuzzer,address -parse-as-library -swift-version 6 -O -g
-       -I "$out" -I Sources/CLibXML2 -I Sources/CDeflate -Xcc -I/usr/include/libxml2)
+       -I "$out" -I Sources/CLibXML2 -I Sources/CDeflate -I Sources/CCrypt -I Sources/CXlsxWriter
+       -Xcc -I/usr/include/libxml2)
+# The Swift modules the targets use, in the order they depend on each other, and their C parts.
+modules=(PuenteSecurity PuenteDomain PuenteFormats)
+objects=("$out/csha256.o" "$out/PuenteSecurity.o" "$out/PuenteDomain.o" "$out/PuenteFormats.o")
+libraries=(-lxml2 -lz -lcrypt -lxlsxwriter)
 
 build_modules() {
-    if [ "$out/PuenteFormats.o" -nt Sources/PuenteFormats ] && [ "$out/PuenteFormats.o" -nt Sources/PuenteDomain ] \
-        && [ -z "$(find Sources/PuenteDomain Sources/PuenteFormats -newer "$out/PuenteFormats.o" -name '*.swift')" ]; then
+    if [ "$out/PuenteFormats.o" -nt Sources/PuenteFormats ] \
+        && [ -z "$(find Sources/CSHA256 "${modules[@]/#/Sources/}" -newer "$out/PuenteFormats.o" -type f)" ]; then
         return
     fi
-    echo "fuzz: building PuenteDomain and PuenteFormats with coverage and ASan"
+    echo "fuzz: building ${modules[*]} with coverage and ASan"
+    # SwiftPM makes the C target's module map itself; swiftc needs one written out.
+    printf 'module CSHA256 {\n    header "%s"\n    export *\n}\n' "$PWD/Sources/CSHA256/include/csha256.h" > "$out/module.modulemap"
+    clang -O2 -g -fsanitize=fuzzer-no-link,address -I Sources/CSHA256/include -c Sources/CSHA256/sha256.c -o "$out/csha256.o"
+    swiftc "${flags[@]}" -wmo -module-name PuenteSecurity -emit-module -emit-module-path "$out/PuenteSecurity.swiftmodule" \
+        -c Sources/PuenteSecurity/*.swift -o "$out/PuenteSecurity.o"
     swiftc "${flags[@]}" -wmo -module-name PuenteDomain -emit-module -emit-module-path "$out/PuenteDomain.swiftmodule" \
         -c Sources/PuenteDomain/*.swift -o "$out/PuenteDomain.o"
     swiftc "${flags[@]}" -wmo -module-name PuenteFormats -emit-module -emit-module-path "$out/PuenteFormats.swiftmodule" \
@@ -54,8 +64,7 @@ seeds() {
 run() {
     local name=$1 source=$2
     build_modules
-    swiftc "${flags[@]}" -module-name "Fuzz_$name" "Fuzz/$source" "$out/PuenteDomain.o" "$out/PuenteFormats.o" \
-        -lxml2 -lz -o "$out/fuzz-$name"
+    swiftc "${flags[@]}" -module-name "Fuzz_$name" "Fuzz/$source" "${objects[@]}" "${libraries[@]}" -o "$out/fuzz-$name"
     local corpus="$out/corpus-$name"
     seeds "$corpus" "$name"
     echo "fuzz: $name for $seconds s (corpus $(ls "$corpus" | wc -l) files)"

@@ -30,20 +30,54 @@ public struct OrderFileError: Error, Sendable, Equatable, CustomStringConvertibl
 /// near the end), so the caller must be able to undo them (the importer reads a file inside
 /// one transaction). libxml2 prints nothing by itself: its errors become `OrderFileError`s.
 public enum OrderFileReader {
+    /// How an XML file is held to the orders schema as it is read (CSV files have no schema).
+    public enum SchemaCheck: Sendable {
+        /// libxml2's XSD validator plugged into the parser: the authority on every file.
+        case orderSchema
+        /// Puente's own check that the file has the plain shape the schema allows (the root
+        /// with `version="1"`, orders with their attributes, a note, lines with their three,
+        /// blanks between them, comments anywhere), which costs a third of what libxml2's
+        /// validator does (measured in Benchmarks/README.md). It only vouches, never refuses:
+        /// anything else — a schema violation, but also what the schema allows and the check
+        /// does not know (an `xsi:` attribute, a namespace declaration, a CDATA section
+        /// outside a note), and any file-level error — ends the read with `ReadWithTheSchema`,
+        /// and the caller undoes what it was given and reads the file again with
+        /// `.orderSchema`, whose verdict is the file's.
+        case plainShapeFirst
+    }
+
+    /// A `.plainShapeFirst` read met what the plain shape does not vouch for: read the file
+    /// again with `.orderSchema`. `why` names the construct, never a value from the file.
+    public struct ReadWithTheSchema: Error, Sendable, CustomStringConvertible {
+        public let line: Int
+        public let why: String
+        public var description: String { "line \(line): \(why)" }
+    }
+
     /// Opens and reads the file at `path` (XML or CSV by its extension), calling `body` for each order.
-    public static func read(path: String, maxBytes: Int, _ body: (OrderDraft) throws -> Void) throws {
-        try read(UntrustedFile(path: path), maxBytes: maxBytes, body)
+    public static func read(path: String, maxBytes: Int, schema: SchemaCheck = .orderSchema,
+                            _ body: (OrderDraft) throws -> Void) throws {
+        try read(UntrustedFile(path: path), maxBytes: maxBytes, schema: schema, body)
     }
 
     /// Reads an opened file (XML or CSV by its name's extension), calling `body` for each order.
-    public static func read(_ file: UntrustedFile, maxBytes: Int, _ body: (OrderDraft) throws -> Void) throws {
+    public static func read(_ file: UntrustedFile, maxBytes: Int, schema: SchemaCheck = .orderSchema,
+                            _ body: (OrderDraft) throws -> Void) throws {
         if file.size > Int64(maxBytes) {
             throw OrderFileError(.fileTooLarge, "\(file.size) bytes, over the limit of \(maxBytes)")
         }
         if isCSV(file.path) {
             try CSVOrderReader.read(file, body)
+        } else if schema == .plainShapeFirst {
+            do {
+                try XMLOrderReader.read(file, plainShape: true, body)
+            } catch let error as OrderFileError {
+                // The schema's reading gives the verdict (and its message) of a file that fails.
+                throw ReadWithTheSchema(line: error.line, why: error.code == .schemaViolation && error.message.hasPrefix(XMLOrderReader.notPlain)
+                                        ? error.message : error.code.rawValue)
+            }
         } else {
-            try XMLOrderReader.read(file, body)
+            try XMLOrderReader.read(file, plainShape: false, body)
         }
     }
 
@@ -78,6 +112,13 @@ enum XMLOrderReader {
     /// being read, the one read whole and not yet handed over, and the first failure.
     final class State {
         let body: (OrderDraft) throws -> Void
+        /// `SchemaCheck.plainShapeFirst`: the handler checks the plain shape, no validator is plugged in.
+        let plainShape: Bool
+        /// Where the plain-shape check is among the file's elements.
+        var place = Place.beforeRoot
+        /// Whether the order being read had its note, its first line (the plain shape's order).
+        var noteSeen = false
+        var lineSeen = false
         var parser: xmlParserCtxtPtr?
         /// The first problem (libxml2's, the file's reading, or `body`'s own error).
         var failure: (any Error)?
@@ -91,7 +132,17 @@ enum XMLOrderReader {
         /// The note's text as it comes (libxml2 may hand a long text over in pieces).
         var note: [UInt8] = []
 
-        init(_ body: @escaping (OrderDraft) throws -> Void) { self.body = body }
+        init(plainShape: Bool, _ body: @escaping (OrderDraft) throws -> Void) {
+            self.plainShape = plainShape
+            self.body = body
+        }
+
+        /// Records that the file is not of the plain shape (`why` names no value of the file),
+        /// and stops the parser.
+        func notPlain(_ why: String) {
+            fail(OrderFileError(.schemaViolation, line: line, XMLOrderReader.notPlain + why))
+            _ = handOver()
+        }
 
         var line: Int { parser.map { Int(xmlSAX2GetLineNumber($0)) } ?? 0 }
 
@@ -126,6 +177,42 @@ enum XMLOrderReader {
         static func from(_ context: UnsafeMutableRawPointer?) -> State {
             Unmanaged<State>.fromOpaque(context!).takeUnretainedValue()
         }
+    }
+
+    /// The elements of the plain shape, outside in.
+    enum Place { case beforeRoot, orders, order, note, line, afterRoot }
+
+    /// How a `ReadWithTheSchema` of the plain-shape check's own starts.
+    static let notPlain = "not of the plain shape: "
+
+    /// Whether the root's attributes are `version="1"` alone, in no namespace.
+    static func isPlainRoot(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) -> Bool {
+        guard count == 1, let attribute = attributes, attribute[1] == nil, attribute[2] == nil,
+              isNamed(attribute[0], "version"), let start = attribute[3], let end = attribute[4] else { return false }
+        return end - start == 1 && start[0] == UInt8(ascii: "1")
+    }
+
+    /// The plain-shape check of an element's end, which moves `state.place` out of it.
+    static func plainEnd(_ state: State) {
+        switch state.place {
+        case .note, .line: state.place = .order
+        case .order: state.place = .orders
+        case .orders, .beforeRoot, .afterRoot: state.place = .afterRoot
+        }
+    }
+
+    /// Text (or, with `cdata`, a CDATA section) outside a note is of the plain shape only as
+    /// blanks between the elements of `orders` and of an `order`.
+    static func plainText(_ characters: UnsafePointer<xmlChar>, _ count: Int32, cdata: Bool, _ state: State) -> String? {
+        guard !cdata else { return "a CDATA section outside a note" }
+        guard state.place == .orders || state.place == .order else { return "text inside a line" }
+        for index in 0..<Int(count) {
+            switch characters[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: continue
+            default: return "text between the elements"
+            }
+        }
+        return nil
     }
 
     /// Where libxml2 reads from: the opened file, through `pread`, never past its size.
@@ -169,16 +256,32 @@ enum XMLOrderReader {
     private static func handler() -> xmlSAXHandler {
         var handler = xmlSAXHandler()
         handler.initialized = XML_SAX2_MAGIC
-        handler.startElementNs = { context, name, _, uri, _, _, count, _, attributes in
+        handler.startElementNs = { context, name, _, uri, namespaces, _, count, _, attributes in
             let state = State.from(context)
-            guard state.handOver(), uri == nil else { return }
+            guard state.handOver() else { return }
+            if state.plainShape, uri != nil || namespaces != 0 {
+                state.notPlain("an element in a namespace, or a namespace declared")
+                return
+            }
+            guard uri == nil else { return }
             // Names compared as C strings: no String for a name (tens per order).
             if XMLOrderReader.isNamed(name, "line") {
                 var item = OrderDraft.Line(product: "", quantity: "", price: "", line: state.line)
-                XMLOrderReader.forEachAttribute(count, attributes) { name, value in
-                    if XMLOrderReader.isNamed(name, "product") { item.product = value() }
-                    else if XMLOrderReader.isNamed(name, "quantity") { item.quantity = value() }
-                    else if XMLOrderReader.isNamed(name, "price") { item.price = value() }
+                var seen = 0
+                let known = XMLOrderReader.forEachAttribute(count, attributes) { name, value in
+                    if XMLOrderReader.isNamed(name, "product") { item.product = value(); seen |= 1 }
+                    else if XMLOrderReader.isNamed(name, "quantity") { item.quantity = value(); seen |= 2 }
+                    else if XMLOrderReader.isNamed(name, "price") { item.price = value(); seen |= 4 }
+                    else { return false }
+                    return true
+                }
+                if state.plainShape {
+                    guard state.place == .order, known, seen == 0b111 else {
+                        state.notPlain("a line out of place, or with attributes other than product, quantity and price")
+                        return
+                    }
+                    state.place = .line
+                    state.lineSeen = true
                 }
                 if let order = state.order, order.lines.count >= OrderFileReader.maximumLinesPerOrder {
                     state.fail(OrderFileError(.schemaViolation, line: item.line, OrderFileReader.tooManyLines(order.id)))
@@ -189,22 +292,51 @@ enum XMLOrderReader {
             } else if XMLOrderReader.isNamed(name, "order") {
                 var order = OrderDraft(id: "", pos: "", date: "", client: "", line: state.line)
                 order.lines.reserveCapacity(16)
-                XMLOrderReader.forEachAttribute(count, attributes) { name, value in
-                    if XMLOrderReader.isNamed(name, "id") { order.id = value() }
-                    else if XMLOrderReader.isNamed(name, "pos") { order.pos = value() }
-                    else if XMLOrderReader.isNamed(name, "date") { order.date = value() }
-                    else if XMLOrderReader.isNamed(name, "client") { order.client = value() }
+                var seen = 0
+                let known = XMLOrderReader.forEachAttribute(count, attributes) { name, value in
+                    if XMLOrderReader.isNamed(name, "id") { order.id = value(); seen |= 1 }
+                    else if XMLOrderReader.isNamed(name, "pos") { order.pos = value(); seen |= 2 }
+                    else if XMLOrderReader.isNamed(name, "date") { order.date = value(); seen |= 4 }
+                    else if XMLOrderReader.isNamed(name, "client") { order.client = value(); seen |= 8 }
                     else if XMLOrderReader.isNamed(name, "seller") { order.seller = value() }
+                    else { return false }
+                    return true
+                }
+                if state.plainShape {
+                    guard state.place == .orders, known, seen == 0b1111, !order.id.isEmpty else {
+                        state.notPlain("an order out of place, or its attributes not id (not empty), pos, date, client and seller or not")
+                        return
+                    }
+                    state.place = .order
+                    state.noteSeen = false
+                    state.lineSeen = false
                 }
                 state.order = order
             } else if XMLOrderReader.isNamed(name, "note") {
+                if state.plainShape {
+                    guard state.place == .order, !state.noteSeen, !state.lineSeen, count == 0 else {
+                        state.notPlain("a note out of place, after a note or a line, or with attributes")
+                        return
+                    }
+                    state.place = .note
+                    state.noteSeen = true
+                }
                 state.inNote = true
                 state.note.removeAll(keepingCapacity: true)
+            } else if state.plainShape {
+                guard state.place == .beforeRoot, XMLOrderReader.isNamed(name, "orders"),
+                      XMLOrderReader.isPlainRoot(count, attributes) else {
+                    state.notPlain("an element other than orders, order, note and line, or a root without version=\"1\" alone")
+                    return
+                }
+                state.place = .orders
             }
         }
         handler.endElementNs = { context, name, _, uri in
             let state = State.from(context)
-            guard state.handOver(), uri == nil else { return }
+            guard state.handOver() else { return }
+            if state.plainShape { XMLOrderReader.plainEnd(state) }
+            guard uri == nil else { return }
             if XMLOrderReader.isNamed(name, "note"), state.inNote {
                 state.inNote = false
                 state.order?.note = String(decoding: state.note, as: UTF8.self)
@@ -213,21 +345,8 @@ enum XMLOrderReader {
                 state.ready = order
             }
         }
-        let text: charactersSAXFunc = { context, characters, count in
-            let state = State.from(context)
-            guard state.failure == nil, state.inNote, let characters, count > 0 else { return }
-            // libxml2's own limit on a text without huge mode, which its tree builder (and so
-            // its reader) enforces and its SAX interface leaves to whoever keeps the text.
-            guard state.note.count + Int(count) <= XMLOrderReader.maximumTextLength else {
-                state.fail(OrderFileError(.malformedXML, line: state.line,
-                                          "a note longer than \(XMLOrderReader.maximumTextLength) bytes"))
-                _ = state.handOver()
-                return
-            }
-            state.note.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(count)))
-        }
-        handler.characters = text
-        handler.cdataBlock = text
+        handler.characters = { context, characters, count in XMLOrderReader.text(context, characters, count, cdata: false) }
+        handler.cdataBlock = { context, characters, count in XMLOrderReader.text(context, characters, count, cdata: true) }
         // The prolog check refuses a DOCTYPE before the root element is reached; this is the
         // parser's own word on one it finds (after 64 KiB of comments, say).
         handler.internalSubset = { context, _, _, _ in
@@ -239,15 +358,42 @@ enum XMLOrderReader {
         return handler
     }
 
-    static func read(_ file: UntrustedFile, _ body: (OrderDraft) throws -> Void) throws {
+    /// Text or a CDATA section: a note's, kept; blanks between elements; anything else is the
+    /// schema's business (or, in the plain shape, not of it).
+    private static func text(_ context: UnsafeMutableRawPointer?, _ characters: UnsafePointer<xmlChar>?, _ count: Int32,
+                             cdata: Bool) {
+        let state = State.from(context)
+        guard state.failure == nil, let characters, count > 0 else { return }
+        guard state.inNote else {
+            if state.plainShape, let why = plainText(characters, count, cdata: cdata, state) { state.notPlain(why) }
+            return
+        }
+        // libxml2's own limit on a text without huge mode, which its tree builder (and so
+        // its reader) enforces and its SAX interface leaves to whoever keeps the text.
+        guard state.note.count + Int(count) <= XMLOrderReader.maximumTextLength else {
+            state.fail(OrderFileError(.malformedXML, line: state.line,
+                                      "a note longer than \(XMLOrderReader.maximumTextLength) bytes"))
+            _ = state.handOver()
+            return
+        }
+        state.note.append(contentsOf: UnsafeBufferPointer(start: characters, count: Int(count)))
+    }
+
+    /// Reads an XML order file with libxml2's validator of the orders schema plugged in, or,
+    /// with `plainShape`, with the handler's own check of the plain shape instead.
+    static func read(_ file: UntrustedFile, plainShape: Bool, _ body: (OrderDraft) throws -> Void) throws {
         silenceLibxml2()
         let encoding = try checkProlog(file)
-        guard let schema, let validation = xmlSchemaNewValidCtxt(schema) else {
-            throw OrderFileError(.schemaViolation, "the orders schema could not be compiled")
+        var validation: xmlSchemaValidCtxtPtr?
+        if !plainShape {
+            guard let schema, let context = xmlSchemaNewValidCtxt(schema) else {
+                throw OrderFileError(.schemaViolation, "the orders schema could not be compiled")
+            }
+            validation = context
         }
-        defer { xmlSchemaFreeValidCtxt(validation) }
+        defer { if let validation { xmlSchemaFreeValidCtxt(validation) } }
         try withoutActuallyEscaping(body) { body in
-            let state = State(body)
+            let state = State(plainShape: plainShape, body)
             let input = Input(file)
             let stateContext = Unmanaged.passUnretained(state).toOpaque()
             // The handler must outlive the parse: the schema's plug calls through this pointer.
@@ -256,17 +402,19 @@ enum XMLOrderReader {
             defer { sax.deinitialize(count: 1); sax.deallocate() }
             var plugged: xmlSAXHandlerPtr? = sax
             var userData: UnsafeMutableRawPointer? = stateContext
-            guard let plug = xmlSchemaSAXPlug(validation, &plugged, &userData) else {
-                throw OrderFileError(.schemaViolation, "cannot attach the orders schema")
+            var plug: xmlSchemaSAXPlugPtr?
+            if let validation {
+                plug = xmlSchemaSAXPlug(validation, &plugged, &userData)
+                guard plug != nil else { throw OrderFileError(.schemaViolation, "cannot attach the orders schema") }
+                xmlSchemaSetValidStructuredErrors(validation, recordError, stateContext)
+                // Schema errors are placed where the parser is (the end of the tag it read).
+                xmlSchemaValidateSetLocator(validation, { context, file, line in
+                    file?.pointee = nil
+                    line?.pointee = UInt(State.from(context).line)
+                    return 0
+                }, stateContext)
             }
-            defer { xmlSchemaSAXUnplug(plug) }
-            xmlSchemaSetValidStructuredErrors(validation, recordError, stateContext)
-            // Schema errors are placed where the parser is (the end of the tag it read).
-            xmlSchemaValidateSetLocator(validation, { context, file, line in
-                file?.pointee = nil
-                line?.pointee = UInt(State.from(context).line)
-                return 0
-            }, stateContext)
+            defer { if let plug { xmlSchemaSAXUnplug(plug) } }
             // The parser's own errors come to the thread's structured handler (the handler
             // above has none of its own): to this file's state while it is parsed.
             xmlSetStructuredErrorFunc(stateContext, recordError)
@@ -312,8 +460,11 @@ enum XMLOrderReader {
                     let message = xmlGetLastError().map { XMLValidationIssue($0).message } ?? "not well-formed"
                     throw OrderFileError(.malformedXML, line: state.line, message)
                 }
-                if xmlSchemaIsValid(validation) != 1 {
+                if let validation, xmlSchemaIsValid(validation) != 1 {
                     throw OrderFileError(.schemaViolation, line: state.line, "not valid against the orders schema")
+                }
+                if plainShape, state.place != .afterRoot {
+                    throw OrderFileError(.schemaViolation, line: state.line, notPlain + "the root element is not closed")
                 }
                 _ = state.handOver()
                 if let failure = state.failure { throw failure }
@@ -349,15 +500,21 @@ enum XMLOrderReader {
     /// Calls `body` with the name and value of each of the element's `count` attributes that
     /// is in no namespace (libxml2 gives five pointers each: local name, prefix, URI, value,
     /// value's end). Namespace declarations are not among them. `body` gets the value as a
-    /// `String` when it asks for it.
+    /// `String` when it asks for it, and says whether it knew the name. Returns whether every
+    /// attribute was in no namespace and known to `body` (the plain shape's question).
     private static func forEachAttribute(_ count: Int32, _ attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
-                                         _ body: (UnsafePointer<xmlChar>?, () -> String) -> Void) {
-        guard let attributes, count > 0 else { return }
+                                         _ body: (UnsafePointer<xmlChar>?, () -> String) -> Bool) -> Bool {
+        guard let attributes, count > 0 else { return true }
+        var known = true
         for index in 0..<Int(count) {
             let attribute = attributes + 5 * index
-            guard attribute[2] == nil, let start = attribute[3], let end = attribute[4] else { continue }
-            body(attribute[0]) { value(UnsafeBufferPointer(start: start, count: end - start)) }
+            guard attribute[1] == nil, attribute[2] == nil, let start = attribute[3], let end = attribute[4] else {
+                known = false
+                continue
+            }
+            if !body(attribute[0], { value(UnsafeBufferPointer(start: start, count: end - start)) }) { known = false }
         }
+        return known
     }
 
     /// An attribute's value as libxml2's SAX interface gives it: without entity substitution it
@@ -381,9 +538,10 @@ enum XMLOrderReader {
         return String(decoding: decoded, as: UTF8.self)
     }
 
-    /// Whether libxml2's name `name` is `expected`.
+    /// Whether libxml2's name `name` is `expected` (the first bytes compared before `strcmp`:
+    /// most names asked about are not the one).
     private static func isNamed(_ name: UnsafePointer<xmlChar>?, _ expected: StaticString) -> Bool {
-        guard let name else { return false }
+        guard let name, name[0] == expected.utf8Start[0] else { return false }
         return strcmp(UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self),
                       UnsafeRawPointer(expected.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }

@@ -228,97 +228,67 @@ public struct ProcessedFile: Sendable, Equatable {
     }
 }
 
-/// Posts the orders of one file inside its transaction, each as it was checked: accepted and
-/// held orders with the number they were given, their lines and the first entry of their
-/// status history; rejected ones kept with their reasons. The rows go to SQLite in batches
-/// (`RowBatch`, many rows a statement; each order's id given here, one past the last), one
-/// change sequence for the whole file, each POS's last number written back by `finish()`
-/// (the (POS, number) key refuses a number given twice). Nothing posted is final before
-/// `finish()`: the batches are written by then, and before a look-up of this file's orders.
-public final class OrderPoster {
-    private let db: Database
-    private let moment: String
+/// The rows one file's checked orders become, built where they are checked (the import's
+/// checking thread), so that the posting thread, the slowest of an import, only binds and
+/// steps them (`OrderPoster.write`): accepted and held orders with the number they were
+/// given, their lines and the first entry of their status history; rejected ones kept with
+/// their reasons; a duplicate nothing. Each order's id is given here, one past the last
+/// (`OrderPoster.rows()` says where to start: the poster holds the write lock); the change
+/// sequence is the writing transaction's. Orders go out in pieces (`take()`), in file order.
+public struct OrderRows: Sendable {
     private let file: String
     private let fileID: Int64
-    private var changeSequence: Int64?
-    private var lastNumbers: [Int: Int] = [:]
+    private let moment: String
     private var nextOrderID: Int64
-    private let findPosted: Statement
-    private var orders: RowBatch
-    private var lines: RowBatch
-    private var history: RowBatch
-    private var rejected: RowBatch
-    private var waiting = 0
-    /// The first order of the rows waiting, to name them if SQLite refuses them.
-    private var firstWaiting = ""
-    /// Orders held in the batches before they are written (about ten lines each).
-    private static let ordersPerFlush = 64
+    fileprivate var orders = RowBuffer(columns: 16)
+    fileprivate var lines = RowBuffer(columns: 8)
+    fileprivate var history = RowBuffer(columns: 5)
+    fileprivate var rejected = RowBuffer(columns: 8)
+    /// Each POS's highest number among these rows.
+    fileprivate var lastNumbers: [Int: Int] = [:]
+    /// How many orders these rows hold (duplicates included), and the first one's id, to name
+    /// them if SQLite refuses them.
+    public private(set) var count = 0
+    fileprivate var first = ""
 
-    /// Posts the orders of the file recorded as `fileID` (named `file`); `moment`: when (ISO
-    /// 8601), for `created` and the status history.
-    public init(in transaction: StoreTransaction, file: String, fileID: Int64, moment: String) throws {
-        let db = transaction.db
-        self.db = db
+    fileprivate init(file: String, fileID: Int64, moment: String, nextOrderID: Int64) {
         self.file = file
         self.fileID = fileID
         self.moment = moment
-        // The rowid SQLite would give (no AUTOINCREMENT): the poster holds the write lock.
-        nextOrderID = try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) + 1 FROM orders") ?? 1
-        findPosted = try db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
-        orders = RowBatch(db, head: """
-            INSERT INTO orders(id, pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
-                               source_file, source_line, created, change_seq, reasons) VALUES
-            """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", columns: 16, rowsPerStatement: 16)
-        lines = RowBatch(db, head: """
-            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line) VALUES
-            """, row: "(?, ?, ?, ?, ?, ?, ?, ?)", columns: 8, rowsPerStatement: 64)
-        history = RowBatch(db, head: """
-            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq) VALUES
-            """, row: "(?, NULL, ?, ?, 'import', ?, ?)", columns: 5, rowsPerStatement: 32)
-        rejected = RowBatch(db, head: """
-            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons) VALUES
-            """, row: "(?, ?, ?, ?, ?, ?, ?, ?)", columns: 8, rowsPerStatement: 16)
+        self.nextOrderID = nextOrderID
     }
 
-    /// The order already posted with this POS and id, if any (this transaction's included).
-    public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
-        try flush()
-        return try BackOfficeStore.postedOrder(pos: pos, webID: webID, with: findPosted, in: db)
-    }
-
-    /// Posts `order` as it was checked; returns its number (a duplicate's is the one posted
-    /// before; a rejected order has none).
-    public func post(_ order: CheckedOrder) throws -> OrderNumber? {
-        let number: OrderNumber?
+    /// Adds `order` as it was checked.
+    public mutating func add(_ order: CheckedOrder) {
+        if count == 0 { first = order.draft.id }
+        count += 1
         switch order.outcome {
         case .accepted, .held:
-            guard let pos = order.pos, let status = order.status else {
-                preconditionFailure("an accepted or held order has a POS")
+            guard let pos = order.pos, let status = order.status, let number = order.number, number.pos == pos else {
+                preconditionFailure("an accepted or held order comes numbered, with its POS")
             }
-            number = try insert(order, pos: pos, status: status)
+            addPosted(order, pos: pos, status: status, number: number.sequence)
         case .rejected:
-            keepRejected(order)
-            number = nil
+            addRejected(order)
         case .duplicate:
-            return order.number
+            break
         }
-        if waiting == 0 { firstWaiting = order.draft.id }
-        waiting += 1
-        if waiting == Self.ordersPerFlush { try flush() }
-        return number
     }
 
-    private func insert(_ order: CheckedOrder, pos: Int, status: OrderStatus) throws -> OrderNumber {
+    /// The rows added since the last `take()`, which this leaves empty (the ids go on).
+    public mutating func take() -> OrderRows {
+        let taken = self
+        orders.removeAll()
+        lines.removeAll()
+        history.removeAll()
+        rejected.removeAll()
+        lastNumbers.removeAll(keepingCapacity: true)
+        count = 0
+        return taken
+    }
+
+    private mutating func addPosted(_ order: CheckedOrder, pos: Int, status: OrderStatus, number: Int) {
         let draft = order.draft
-        guard let given = order.number, given.pos == pos else {
-            preconditionFailure("an accepted or held order comes numbered")
-        }
-        let number = given.sequence
-        let sequence = try changeSequence ?? {
-            let value = try BackOfficeStore.nextChangeSequence(db)
-            changeSequence = value
-            return value
-        }()
         lastNumbers[pos] = max(lastNumbers[pos] ?? 0, number)
         let id = nextOrderID
         nextOrderID += 1
@@ -337,7 +307,7 @@ public final class OrderPoster {
         orders.append(file)
         orders.append(draft.line)
         orders.append(moment)
-        orders.append(sequence)
+        orders.appendChangeSequence()
         // A held order keeps why it waits; an accepted one has nothing to say.
         orders.append(OrderReason.json(order.reasons))
 
@@ -356,12 +326,11 @@ public final class OrderPoster {
         history.append(status.rawValue)
         history.append(moment)
         history.append(file)
-        history.append(sequence)
-        return OrderNumber(pos: pos, sequence: number)
+        history.appendChangeSequence()
     }
 
-    /// Keeps a rejected order with its reasons (JSON, sorted keys) for the reports.
-    private func keepRejected(_ order: CheckedOrder) {
+    /// A rejected order, with its reasons (JSON, sorted keys) for the reports.
+    private mutating func addRejected(_ order: CheckedOrder) {
         let draft = order.draft
         rejected.append(fileID)
         rejected.append(order.pos.map(Int64.init))
@@ -372,21 +341,78 @@ public final class OrderPoster {
         rejected.append(draft.line)
         rejected.append(OrderReason.json(order.reasons))
     }
+}
 
-    /// Writes what waits in the batches: orders before their lines and status entries.
-    private func flush() throws {
-        guard waiting > 0 else { return }
-        let first = firstWaiting
-        try orders.flush("post the orders from \(first) on")
-        try lines.flush("post the lines of the orders from \(first) on")
-        try history.flush("record the status of the orders from \(first) on")
-        try rejected.flush("keep the rejected orders from \(first) on")
-        waiting = 0
+/// Posts the orders of one file inside its transaction: writes the `OrderRows` they became,
+/// in file order, to SQLite (`RowBatch`, many rows a statement), with one change sequence for
+/// the whole file, and each POS's last number by `finish()` (the (POS, number) key refuses a
+/// number given twice). Nothing posted is final before `finish()`.
+public final class OrderPoster {
+    private let db: Database
+    private let file: String
+    private let fileID: Int64
+    private let moment: String
+    private let firstOrderID: Int64
+    private var changeSequence: Int64?
+    private var lastNumbers: [Int: Int] = [:]
+    private let findPosted: Statement
+    private var orders: RowBatch
+    private var lines: RowBatch
+    private var history: RowBatch
+    private var rejected: RowBatch
+
+    /// Posts the orders of the file recorded as `fileID` (named `file`); `moment`: when (ISO
+    /// 8601), for `created` and the status history.
+    public init(in transaction: StoreTransaction, file: String, fileID: Int64, moment: String) throws {
+        let db = transaction.db
+        self.db = db
+        self.file = file
+        self.fileID = fileID
+        self.moment = moment
+        // The rowid SQLite would give (no AUTOINCREMENT): the poster holds the write lock.
+        firstOrderID = try Int64.fetchOne(db, sql: "SELECT ifnull(max(id), 0) + 1 FROM orders") ?? 1
+        findPosted = try db.makeStatement(sql: "SELECT content_hash, number FROM orders WHERE pos = ? AND web_id = ?")
+        orders = RowBatch(db, head: """
+            INSERT INTO orders(id, pos, number, web_id, status, order_date, client, seller, note, total, content_hash,
+                               source_file, source_line, created, change_seq, reasons) VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", columns: 16, rowsPerStatement: 16)
+        lines = RowBatch(db, head: """
+            INSERT INTO order_lines(order_id, line_no, product, quantity, price, list_price, amount, source_line) VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?)", columns: 8, rowsPerStatement: 64)
+        history = RowBatch(db, head: """
+            INSERT INTO order_status_history(order_id, from_status, to_status, changed, source, note, change_seq) VALUES
+            """, row: "(?, NULL, ?, ?, 'import', ?, ?)", columns: 5, rowsPerStatement: 32)
+        rejected = RowBatch(db, head: """
+            INSERT INTO rejected_orders(file_id, pos, web_id, client, seller, order_date, source_line, reasons) VALUES
+            """, row: "(?, ?, ?, ?, ?, ?, ?, ?)", columns: 8, rowsPerStatement: 16)
     }
 
-    /// Writes what waits and each POS's order counter. Call before the commit.
+    /// The rows this file's orders are to become, empty; ids from the next free one. Call once.
+    public func rows() -> OrderRows {
+        OrderRows(file: file, fileID: fileID, moment: moment, nextOrderID: firstOrderID)
+    }
+
+    /// The order already posted with this POS and id, if any (this transaction's included).
+    public func postedOrder(pos: Int, webID: String) throws -> PostedOrder? {
+        try BackOfficeStore.postedOrder(pos: pos, webID: webID, with: findPosted, in: db)
+    }
+
+    /// Writes `rows`: orders before their lines and status entries.
+    public func write(_ rows: OrderRows) throws {
+        guard rows.count > 0 else { return }
+        // The file's one change sequence, taken with its first posted order.
+        if changeSequence == nil, !rows.orders.isEmpty { changeSequence = try BackOfficeStore.nextChangeSequence(db) }
+        let sequence = changeSequence ?? 0
+        let first = rows.first
+        try orders.write(rows.orders, changeSequence: sequence, "post the orders from \(first) on")
+        try lines.write(rows.lines, changeSequence: sequence, "post the lines of the orders from \(first) on")
+        try history.write(rows.history, changeSequence: sequence, "record the status of the orders from \(first) on")
+        try rejected.write(rows.rejected, changeSequence: sequence, "keep the rejected orders from \(first) on")
+        for (pos, last) in rows.lastNumbers { lastNumbers[pos] = max(lastNumbers[pos] ?? 0, last) }
+    }
+
+    /// Writes each POS's order counter. Call before the commit, after the last `write`.
     public func finish() throws {
-        try flush()
         for (pos, last) in lastNumbers {
             try db.execute(sql: """
                 INSERT INTO order_sequences(pos, last_number) VALUES (?, ?)

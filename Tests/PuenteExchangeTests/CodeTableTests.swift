@@ -1,4 +1,5 @@
 import Foundation
+import PuenteTestSupport
 @testable import PuenteStore
 import Testing
 
@@ -59,18 +60,5 @@ import Testing
         // A code given twice keeps its first place.
         let twice = CodeTable(bytes: Array("AAB".utf8), ends: [1, 2, 3], flags: [true, false, true])
         #expect(twice.find("A")?.place == 0 && twice.find("A")?.flag == true && twice.find("B")?.place == 2)
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so the test's codes are the same every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

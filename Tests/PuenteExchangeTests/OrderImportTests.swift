@@ -101,6 +101,41 @@ struct ImportFixture {
         #expect(try fixture.orders().count == 602)
     }
 
+    /// XML is read with the plain-shape check first. A file it hands back after hundreds of
+    /// orders were checked, numbered, acknowledged and posted (a namespace declared on its last
+    /// order: the schema allows it) is undone and read again with the schema: every order once,
+    /// numbers without gaps, each in the ack once. One the schema refuses there leaves nothing,
+    /// with libxml2's own word and line.
+    @Test func aFileHandedBackLateIsReadAgainWithTheSchema() throws {
+        let fixture = try ImportFixture()
+        defer { fixture.remove() }
+        func order(_ id: String, _ extra: String = "") -> String {
+            "<order id=\"\(id)\" pos=\"9900\" date=\"2026-11-28T10:15:00-03:00\" client=\"C0001\"\(extra)>"
+                + "<line product=\"P00001\" quantity=\"2\" price=\"6732.49\"/></order>\n"
+        }
+        func file(_ prefix: String, last: String) -> String {
+            "<orders version=\"1\">\n" + (0..<700).map { order("\(prefix)-\($0)") }.joined() + last + "</orders>\n"
+        }
+        _ = try fixture.drop("tarde-ns.xml", file("NS", last: order("NS-LAST", " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"")))
+        let report = try fixture.importer().run()
+        #expect(report.files.map(\.outcome) == [.processed])
+        #expect(report.files.first?.outcomes == [.accepted: 701])
+        let posted = try fixture.orders()
+        #expect(posted.count == 701)
+        #expect(posted.first == "9900-1 NS-0 pending" && posted.last == "9900-701 NS-LAST pending", "\(posted.suffix(2))")
+        let ack = try String(contentsOf: fixture.outbox.appending(path: "acks/tarde-ns.xml.ack.xml"), encoding: .utf8)
+        #expect(ack.components(separatedBy: "<order ").count - 1 == 701)
+        #expect(ack.contains("id=\"NS-LAST\" pos=\"9900\" outcome=\"accepted\" number=\"9900-00000701\""))
+
+        _ = try fixture.drop("tarde-mal.xml", file("MAL", last: order("MAL-LAST", " total=\"1\"")))
+        let refused = try fixture.importer().run()
+        #expect(refused.files.map(\.outcome) == [.rejected])
+        #expect(refused.files.first?.reason == .schemaViolation)
+        let message = refused.files.first?.message ?? ""
+        #expect(message.contains("line 702") && message.contains("'total'"), "\(message)")
+        #expect(try fixture.orders().count == 701)
+    }
+
     @Test func theSamplesGiveEveryOutcomeTheirREADMEPromises() throws {
         let fixture = try ImportFixture()
         defer { fixture.remove() }

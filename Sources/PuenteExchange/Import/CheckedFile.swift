@@ -4,11 +4,12 @@ import PuenteDomain
 import PuenteFormats
 import PuenteStore
 
-/// One file's orders checked, numbered and acknowledged on a thread of its own, while the
-/// caller posts them in its transaction: parsing (libxml2 and the XSD, or the CSV reader) on a
-/// third thread (`DraftReader`), the rules and the ack on this one, SQLite on the caller's; the
-/// three share the two cores. Each order's verdict is decided in one place,
-/// `OrderValidator.check`, and posted as it is.
+/// One file's orders checked, numbered, acknowledged and made into rows on a thread of its
+/// own, while the caller writes the rows in its transaction: parsing (libxml2, or the CSV
+/// reader) on a third thread (`DraftReader`), the rules, the ack and the rows on this one,
+/// SQLite on the caller's, the slowest of the three, which does nothing else; they share the
+/// two cores. Each order's verdict is decided in one place, `OrderValidator.check`, and
+/// posted as it is.
 ///
 /// The order already posted under a POS and id comes from the store as committed (a connection
 /// of the checker's own), or, for one posted earlier in this run's uncommitted work, from the
@@ -22,7 +23,8 @@ final class CheckedFile: @unchecked Sendable {
 
     /// What the checking thread hands to the posting one, in order.
     enum Item {
-        case orders([CheckedOrder])
+        /// The rows of the next orders, to write (`OrderPoster.write`).
+        case rows(OrderRows)
         /// Answer with the order posted under this POS and id (`answer(_:with:)`).
         case lookup(Lookup)
     }
@@ -56,20 +58,21 @@ final class CheckedFile: @unchecked Sendable {
 
     private struct Cancelled: Error {}
 
-    /// Starts reading `file` (at most `maxBytes`), checking each order with `validator`
-    /// against `committed` and `ledger`, and writing each outcome to `ack` (finished at the end).
-    init(file: UntrustedFile, name: String, maxBytes: Int, validator: OrderValidator, committed: CommittedOrders,
-         ledger: ImportLedger, ack: AckWriter, progress: (@Sendable (ImportProgress) -> Void)?, logger: Logger, clock: any PuenteClock) {
+    /// Starts reading `file` (at most `maxBytes`, XML held to the orders schema as `schema`
+    /// says), checking each order with `validator` against `committed` and `ledger`, and
+    /// writing each outcome to `ack` (finished at the end) and each order to `rows`.
+    init(file: UntrustedFile, name: String, maxBytes: Int, schema: OrderFileReader.SchemaCheck,
+         validator: OrderValidator, committed: CommittedOrders, ledger: ImportLedger, ack: AckWriter, rows: OrderRows,
+         progress: (@Sendable (ImportProgress) -> Void)?, logger: Logger, clock: any PuenteClock) {
         let work = UncheckedBox((validator, ack))
         // The thread keeps this object alive until it has finished or was cancelled.
         Thread.detachNewThread { [self] in
             let (validator, ack) = work.value
             var ledger = ledger
             var report = FileImportReport(file: name, outcome: .processed)
-            var batch: [CheckedOrder] = []
-            batch.reserveCapacity(Self.batchSize)
+            var rows = rows
             let started = clock.now
-            let drafts = DraftReader(file: file, maxBytes: maxBytes)
+            let drafts = DraftReader(file: file, maxBytes: maxBytes, schema: schema)
             // If checking fails, the reading thread must not wait for it forever.
             defer { drafts.cancel() }
             do {
@@ -81,9 +84,8 @@ final class CheckedFile: @unchecked Sendable {
                                     return try committed.postedOrder(pos: pos, webID: webID)
                                 }
                                 // Posted in this run, not committed yet: the poster has it once it has
-                                // posted what was sent before.
-                                try put(.orders(batch), count: batch.count)
-                                batch.removeAll(keepingCapacity: true)
+                                // written what was sent before.
+                                try put(.rows(rows.take()))
                                 return try ask(Lookup(pos: pos, webID: webID))
                             }
                             if order.status != nil, let pos = order.pos {
@@ -92,11 +94,8 @@ final class CheckedFile: @unchecked Sendable {
                             }
                             try ack.order(order)
                             report.count(order, line: OrderImporter.attentionLine(file: name, order))
-                            batch.append(order)
-                            if batch.count == Self.batchSize {
-                                try put(.orders(batch), count: batch.count)
-                                batch.removeAll(keepingCapacity: true)
-                            }
+                            rows.add(order)
+                            if rows.count == Self.batchSize { try put(.rows(rows.take())) }
                             if report.orders % 1_000 == 0, let progress {
                                 progress(ImportProgress(file: name, orders: report.orders, bytesRead: file.position,
                                                         totalBytes: file.size, elapsed: clock.now.timeIntervalSince(started)))
@@ -107,7 +106,7 @@ final class CheckedFile: @unchecked Sendable {
                         }
                     }
                 }
-                try put(.orders(batch), count: batch.count)
+                try put(.rows(rows.take()))
                 try ack.finish()
                 finish(nil, Outcome(report: report, ledger: ledger))
             } catch is Cancelled {
@@ -126,7 +125,7 @@ final class CheckedFile: @unchecked Sendable {
         while items.isEmpty, !finished { condition.wait() }
         if !items.isEmpty {
             let item = items.removeFirst()
-            if case .orders(let orders) = item { queuedOrders -= orders.count }
+            if case .rows(let rows) = item { queuedOrders -= rows.count }
             condition.broadcast()
             return item
         }
@@ -158,8 +157,12 @@ final class CheckedFile: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func put(_ item: Item, count: Int) throws {
-        if count == 0, case .orders = item { return }
+    private func put(_ item: Item) throws {
+        var count = 0
+        if case .rows(let rows) = item {
+            guard rows.count > 0 else { return }
+            count = rows.count
+        }
         condition.lock()
         defer { condition.unlock() }
         while queuedOrders >= Self.capacity, !cancelled { condition.wait() }
@@ -170,7 +173,7 @@ final class CheckedFile: @unchecked Sendable {
     }
 
     private func ask(_ lookup: Lookup) throws -> PostedOrder? {
-        try put(.lookup(lookup), count: 0)
+        try put(.lookup(lookup))
         condition.lock()
         defer { condition.unlock() }
         while lookup.answer == nil, !cancelled { condition.wait() }

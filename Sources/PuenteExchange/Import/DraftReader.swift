@@ -18,14 +18,14 @@ final class DraftReader: @unchecked Sendable {
 
     private struct Cancelled: Error {}
 
-    /// Starts reading `file` (at most `maxBytes`).
-    init(file: UntrustedFile, maxBytes: Int) {
+    /// Starts reading `file` (at most `maxBytes`), holding XML to the orders schema as `schema` says.
+    init(file: UntrustedFile, maxBytes: Int, schema: OrderFileReader.SchemaCheck) {
         // The thread keeps this object alive until it has finished or was cancelled.
         Thread.detachNewThread { [self] in
             var batch: [OrderDraft] = []
             batch.reserveCapacity(Self.batchSize)
             do {
-                try OrderFileReader.read(file, maxBytes: maxBytes) { draft in
+                try OrderFileReader.read(file, maxBytes: maxBytes, schema: schema) { draft in
                     batch.append(draft)
                     if batch.count == Self.batchSize {
                         try put(batch)

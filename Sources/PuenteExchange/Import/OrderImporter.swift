@@ -218,40 +218,52 @@ public struct OrderImporter: Sendable {
         var fileError: OrderFileError?
         let ackPath = dryRun ? nil : try freeAckPath(for: name)
 
-        try store.savepoint(in: transaction) {
-            let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
-            let fileID = try BackOfficeStore.recordFile(ProcessedFile(
-                id: 0, name: name, size: size, sha256: sha256, outcome: .processed, reason: nil, processed: processed,
-                sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: transaction)
-            let poster = try OrderPoster(in: transaction, file: name, fileID: fileID, moment: processed)
-            do {
-                let checking = CheckedFile(file: source, name: name, maxBytes: configuration.inbox.maxFileMB << 20,
-                                           validator: validator, committed: committed, ledger: ledger, ack: ack,
-                                           progress: progress, logger: logger, clock: clock)
-                // If posting fails, the checking thread must not wait for it forever.
-                defer { checking.cancel() }
-                while let item = try checking.next() {
-                    switch item {
-                    case .orders(let orders):
-                        for order in orders { _ = try poster.post(order) }
-                    case .lookup(let lookup):
-                        checking.answer(lookup, with: Result { try poster.postedOrder(pos: lookup.pos, webID: lookup.webID) })
+        // XML is read with the plain-shape check first (a third of the schema validator's
+        // cost); a file it does not vouch for is undone and read again with the validator.
+        var schema = OrderFileReader.SchemaCheck.plainShapeFirst
+        var readAgain = false
+        repeat {
+            readAgain = false
+            try store.savepoint(in: transaction) {
+                let ack = try AckWriter(final: ackPath, file: name, sha256: sha256, processed: processed)
+                let fileID = try BackOfficeStore.recordFile(ProcessedFile(
+                    id: 0, name: name, size: size, sha256: sha256, outcome: .processed, reason: nil, processed: processed,
+                    sourcePath: url.path, movedTo: "", ackPath: ackPath?.path ?? "", finished: false), in: transaction)
+                let poster = try OrderPoster(in: transaction, file: name, fileID: fileID, moment: processed)
+                do {
+                    let checking = CheckedFile(file: source, name: name, maxBytes: configuration.inbox.maxFileMB << 20,
+                                               schema: schema, validator: validator, committed: committed, ledger: ledger,
+                                               ack: ack, rows: poster.rows(), progress: progress, logger: logger, clock: clock)
+                    // If posting fails, the checking thread must not wait for it forever.
+                    defer { checking.cancel() }
+                    while let item = try checking.next() {
+                        switch item {
+                        case .rows(let rows):
+                            try poster.write(rows)
+                        case .lookup(let lookup):
+                            checking.answer(lookup, with: Result { try poster.postedOrder(pos: lookup.pos, webID: lookup.webID) })
+                        }
                     }
+                    let outcome = checking.outcome
+                    report = outcome.report
+                    ledger = outcome.ledger
+                } catch let error as OrderFileReader.ReadWithTheSchema {
+                    logger.debug("import: \(name): \(error); read again with the orders schema")
+                    schema = .orderSchema
+                    readAgain = true
+                    return .rollback
+                } catch let error as OrderFileError {
+                    fileError = error
+                    return .rollback
                 }
-                let outcome = checking.outcome
-                report = outcome.report
-                ledger = outcome.ledger
-            } catch let error as OrderFileError {
-                fileError = error
-                return .rollback
+                try poster.finish()
+                let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
+                try BackOfficeStore.setDestination(fileID: fileID, movedTo: movedTo.path, in: transaction)
+                report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
+                report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
+                return .commit
             }
-            try poster.finish()
-            let movedTo = Self.destination(for: url, in: configuration.inbox.path.appending(path: "processed/\(day)"))
-            try BackOfficeStore.setDestination(fileID: fileID, movedTo: movedTo.path, in: transaction)
-            report.ack = ackPath.map { "acks/" + $0.lastPathComponent }
-            report.movedTo = dryRun ? nil : relativePath(movedTo, to: configuration.inbox.path)
-            return .commit
-        }
+        } while readAgain
 
         if let fileError {
             report = FileImportReport(file: name, outcome: .rejected)
