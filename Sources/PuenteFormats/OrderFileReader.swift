@@ -73,8 +73,9 @@ public enum OrderFileReader {
                 try XMLOrderReader.read(file, plainShape: true, body)
             } catch let error as OrderFileError {
                 // The schema's reading gives the verdict (and its message) of a file that fails.
-                throw ReadWithTheSchema(line: error.line, why: error.code == .schemaViolation && error.message.hasPrefix(XMLOrderReader.notPlain)
-                                        ? error.message : error.code.rawValue)
+                // The check's own words name no value; libxml2's may, so only its code is kept.
+                let own = error.code == .schemaViolation && error.message.hasPrefix(XMLOrderReader.notPlain)
+                throw ReadWithTheSchema(line: error.line, why: own ? error.message : error.code.rawValue)
             }
         } else {
             try XMLOrderReader.read(file, plainShape: false, body)
