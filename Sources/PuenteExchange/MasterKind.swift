@@ -40,6 +40,9 @@ public enum MasterKind: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// Clients and sellers: dumps with web passwords, hashed with bcrypt when they change.
+    var hasPasswords: Bool { self == .clients || self == .sellers }
+
     /// The kind whose file name matches `name` (any case).
     public init?(fileName name: String) {
         guard let kind = Self.allCases.first(where: { $0.fileName == name.lowercased() }) else { return nil }

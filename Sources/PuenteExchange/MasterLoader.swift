@@ -131,25 +131,81 @@ public struct MasterLoader: Sendable {
                 files.append((kind, path))
             }
         }
-        let order = Dictionary(uniqueKeysWithValues: MasterKind.allCases.enumerated().map { ($1, $0) })
+        let order = Dictionary(uniqueKeysWithValues: Self.loadOrder.enumerated().map { ($1, $0) })
         files.sort { (order[$0.kind]!, $0.url.path) < (order[$1.kind]!, $1.url.path) }
 
+        // Dumps with web passwords are read and their changed passwords hashed on a thread of
+        // their own from the start, while the dumps before them load (the clients' bcrypt
+        // work beside the million prices: measured in Benchmarks/README.md).
+        let ahead = Dictionary(files.filter { $0.kind.hasPasswords }.map { file in
+            (file.url, WorkAhead { try self.prepare(file.url, kind: file.kind) })
+        }, uniquingKeysWith: { first, _ in first })
+        // A load that fails returns once the work ahead is done: no thread is left reading.
+        defer { for prepared in ahead.values { _ = try? prepared.get() } }
+
+        // 8 MiB of page cache: the load reads and writes each table in key order, and took
+        // the same time with 16 MiB, 8 MB more resident (measured; Benchmarks/README.md).
+        try store.setWriterPageCache(kibibytes: 8192)
+        defer { try? store.setWriterPageCache(kibibytes: BackOfficeStore.pageCacheSize) }
         var report = MasterLoadReport()
         for (kind, url) in files {
             let started = ContinuousClock.now
-            let fileReport = try loadFile(url, kind: kind, allowMassDeactivation: allowMassDeactivation)
+            let prepared = try ahead[url]?.get() ?? prepare(url, kind: kind)
+            let fileReport = try apply(prepared, allowMassDeactivation: allowMassDeactivation)
             logger.info("loaded master dump", metadata: [
                 "file": "\(url.lastPathComponent)", "added": "\(fileReport.added)", "changed": "\(fileReport.changed)",
                 "deactivated": "\(fileReport.deactivated)", "unchanged": "\(fileReport.unchanged)",
                 "errors": "\(fileReport.errors.count)", "duration": "\(ContinuousClock.now - started)",
             ])
             report.files.append(fileReport)
+            store.releaseMemory()
+        }
+        // What the next import reads of the masters, as one value (the changes above deleted
+        // the old one; an unchanged load keeps it).
+        let started = ContinuousClock.now
+        if try store.refreshImportSnapshot() {
+            logger.debug("masters: the import snapshot written in \(ContinuousClock.now - started)")
         }
         return report
     }
 
+    /// The order dumps load in: each after the ones it names (a client names a price list and
+    /// a seller, a price a list and a product); the prices before the clients, whose
+    /// passwords are hashed meanwhile.
+    static let loadOrder: [MasterKind] = [.priceLists, .products, .sellers, .prices, .clients, .orderStatus]
+
     /// Loads one dump. Row problems are reported in the result; store failures are thrown.
     func loadFile(_ url: URL, kind: MasterKind, allowMassDeactivation: Bool = false) throws -> MasterFileReport {
+        try apply(prepare(url, kind: kind), allowMassDeactivation: allowMassDeactivation)
+    }
+
+    /// A dump opened (for one with passwords: read through once, its new and changed
+    /// passwords hashed); or what its load already came to (unreadable, or the same as the
+    /// last load).
+    enum Prepared: @unchecked Sendable {
+        // @unchecked: made on one thread, then handed whole to the loading one.
+        case done(MasterFileReport)
+        case ready(PreparedDump)
+    }
+
+    struct PreparedDump {
+        var report: MasterFileReport
+        /// The dump, open; nil once its passwords were hashed (it is read again when applied,
+        /// and holds no buffers meanwhile).
+        var dump: MasterDump?
+        var url: URL
+        var sha256: String
+        var kind: MasterKind
+        var table: MasterTable?
+        /// What the store records as the dump's content (for passwords, under the key).
+        var contentID: String
+        /// A dump with passwords: the new and changed ones, hashed, by line.
+        var hashed: [Int: String]?
+    }
+
+    /// Opens `url` and decides whether there is anything to load; reads and hashes a dump
+    /// with passwords. Store failures are thrown.
+    func prepare(_ url: URL, kind: MasterKind) throws -> Prepared {
         let name = url.lastPathComponent
         var report = MasterFileReport(file: name, master: kind)
         var dump: MasterDump
@@ -158,32 +214,69 @@ public struct MasterLoader: Sendable {
         } catch {
             report.fileRejected = true
             report.errors = [.init(file: name, line: error.line, message: error.message)]
-            return report
+            return .done(report)
         }
         report.encoding = dump.encoding.rawValue
-        var issues: [MasterFileReport.Issue] = []
         // Passwords are fingerprinted with the store's key: the same dump under another key is
         // another load.
-        let contentID = kind == .clients || kind == .sellers ? "\(dump.sha256)/\(fingerprint.keyIdentity)" : dump.sha256
+        let contentID = kind.hasPasswords ? "\(dump.sha256)/\(fingerprint.keyIdentity)" : dump.sha256
         if let table = kind.table, let last = try store.lastDump(of: table.name), last.clean,
            last.content == contentID, last.size == dump.size {
             report.sameAsLastLoad = true
             report.unchanged = last.records
-            return report
+            return .done(report)
         }
+        var prepared = PreparedDump(report: report, dump: dump, url: url, sha256: dump.sha256, kind: kind, table: kind.table,
+                                    contentID: contentID)
+        if kind.hasPasswords, let table = kind.table {
+            // The slow part, hashing, ahead; the rows are read again when applied (a read of
+            // 20,000 clients held in memory would cost more than reading them twice).
+            do {
+                prepared.hashed = try hashChangedPasswords(&dump, table: table)
+                prepared.dump = nil
+            } catch let error as CSVFileError {
+                return .done(Self.rejected(report, error))
+            }
+        }
+        return .ready(prepared)
+    }
+
+    /// A dump that could not be read to its end: nothing of it loaded.
+    private static func rejected(_ report: MasterFileReport, _ error: CSVFileError) -> MasterFileReport {
+        var report = report
+        report.fileRejected = true
+        report.errors = [.init(file: report.file, line: error.line, message: error.message + "; nothing of this file was loaded")]
+        return report
+    }
+
+    /// Loads a prepared dump into the store.
+    func apply(_ preparedDump: Prepared, allowMassDeactivation: Bool) throws -> MasterFileReport {
+        let prepared: PreparedDump
+        switch preparedDump {
+        case .done(let report): return report
+        case .ready(let dump): prepared = dump
+        }
+        var report = prepared.report
+        let name = report.file
+        let kind = prepared.kind
+        var issues: [MasterFileReport.Issue] = []
         do {
-            if let table = kind.table {
+            // Read again from the start when its passwords were hashed ahead: the same bytes
+            // as hashed, or nothing of it loaded.
+            var dump = try prepared.dump ?? MasterDump(url: prepared.url, kind: kind)
+            guard dump.sha256 == prepared.sha256 else {
+                throw CSVFileError(.unreadable, line: 1, "the file changed while it was loaded")
+            }
+            if let table = prepared.table {
                 let result: MasterReplacementResult
-                switch kind {
-                case .clients, .sellers:
-                    // Few rows, slow hashes: read all, hash what changed in parallel, then stage.
+                if let hashed = prepared.hashed {
                     var refused: [RefusedRow] = []
-                    let rows = try readPasswordRows(&dump, kind: kind, table: table, refused: &refused)
+                    let rows = try readPasswordRows(&dump, kind: kind, table: table, hashed: hashed, refused: &refused)
                     result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
                         for row in refused { staging.refuse(line: row.line, key: row.key, message: row.message) }
                         for row in rows { try staging.stage(line: row.line, values: row.values) }
                     }
-                default:
+                } else {
                     // Many rows (a million prices): parsed and staged as they are read.
                     result = try store.replaceMaster(table, allowMassDeactivation: allowMassDeactivation) { staging in
                         var record = CSVRecord()
@@ -203,7 +296,8 @@ public struct MasterLoader: Sendable {
                 report.deactivated = result.deactivated
                 report.unchanged = result.unchanged
                 issues += result.rowErrors.map { .init(file: name, line: $0.line, message: $0.message) }
-                try store.recordDump(LoadedDump(content: contentID, size: dump.size, encoding: dump.encoding.rawValue,
+                try store.recordDump(LoadedDump(content: prepared.contentID, size: dump.size,
+                                                encoding: dump.encoding.rawValue,
                                                 records: result.added + result.changed + result.unchanged,
                                                 clean: issues.isEmpty),
                                      of: table.name, at: Timestamp.string(clock.now, in: timezone))
@@ -212,9 +306,7 @@ public struct MasterLoader: Sendable {
             }
         } catch let error as CSVFileError {
             // Thrown inside the replacement's transaction, before any count was taken.
-            report.fileRejected = true
-            report.errors = [.init(file: name, line: error.line, message: error.message + "; nothing of this file was loaded")]
-            return report
+            return Self.rejected(report, error)
         } catch let refusal as MassDeactivationRefused {
             report.fileRejected = true
             report.deactivated = refusal.wouldDeactivate
@@ -274,21 +366,44 @@ public struct MasterLoader: Sendable {
         }
     }
 
-    private struct StagedRow {
+    struct StagedRow {
         let line: Int
         var values: [MasterValue]
     }
 
     /// A row that cannot be used, with its record's key (its record keeps what it had).
-    private struct RefusedRow {
+    struct RefusedRow {
         let line: Int
         let key: [String]
         let message: String
     }
 
-    /// Reads clients or sellers, hashing the passwords that changed (in parallel).
+    /// The passwords in a dump of clients or sellers that are new or changed (their HMAC
+    /// fingerprint is not the stored one), hashed in parallel: by line.
+    private func hashChangedPasswords(_ dump: inout MasterDump, table: MasterTable) throws -> [Int: String] {
+        let known = try store.passwordFingerprints(in: table)
+        var toHash: [(line: Int, password: String)] = []
+        var record = CSVRecord()
+        while try dump.next(into: &record) {
+            let code = dump.value("code", in: record)
+            let password = dump.rawValue("web_password", in: record)
+            guard !code.isEmpty, !password.isEmpty,
+                  known[code]?.fingerprint != fingerprint.fingerprint(code: code, password: password) else { continue }
+            toHash.append((record.line, password))
+        }
+        guard !toHash.isEmpty else { return [:] }
+        let started = ContinuousClock.now
+        let hashes = try hasher.hashAll(toHash.map(\.password))
+        logger.info("hashed web passwords", metadata: [
+            "file": "\(dump.url.lastPathComponent)", "count": "\(hashes.count)", "duration": "\(ContinuousClock.now - started)",
+        ])
+        return Dictionary(uniqueKeysWithValues: zip(toHash.map(\.line), hashes))
+    }
+
+    /// Reads clients or sellers, with the hashes of the new and changed passwords by line
+    /// (`hashChangedPasswords`; one missing there is hashed here).
     private func readPasswordRows(
-        _ dump: inout MasterDump, kind: MasterKind, table: MasterTable, refused: inout [RefusedRow]
+        _ dump: inout MasterDump, kind: MasterKind, table: MasterTable, hashed: [Int: String], refused: inout [RefusedRow]
     ) throws -> [StagedRow] {
         let name = dump.url.lastPathComponent
         let known = try store.passwordFingerprints(in: table)
@@ -318,6 +433,8 @@ public struct MasterLoader: Sendable {
             if !password.isEmpty {
                 if let stored = known[code], stored.fingerprint == print {
                     hash = stored.hash
+                } else if let ahead = hashed[record.line] {
+                    hash = ahead
                 } else {
                     toHash.append((rows.count, password))
                 }

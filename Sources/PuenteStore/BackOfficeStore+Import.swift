@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import PuenteDomain
-import Synchronization
 
 /// The back office as the order validator sees it during one import: clients, sellers and
 /// products in memory, prices in a compact table (a million prices take 8 bytes each), and
@@ -21,94 +20,18 @@ public final class ImportMasters: OrderMasters, @unchecked Sendable {
     private let published: DatabaseQueue
 
     /// Reads the masters as they are now (call at the start of an import, under the run lock:
-    /// no masters load changes them meanwhile).
+    /// no masters load changes them meanwhile): from the store's snapshot of them when it has
+    /// one (`masters load` writes it), else from the tables.
     public init(store: BackOfficeStore, sites: Set<Int>) throws {
         published = try store.readOnlyConnection()
         self.sites = sites
         // Through that connection too: a scan of the masters fills no large page cache.
-        let (clients, sellers, products, lists) = try published.read { db in
-            let lists = try String.fetchAll(db, sql: "SELECT code FROM price_lists ORDER BY code")
-            let listKeys = Dictionary(uniqueKeysWithValues: lists.enumerated().map { ($1, $0) })
-            var clients: [String: ClientFacts] = [:]
-            let clientRows = try Row.fetchCursor(db, sql: "SELECT code, active, password_hash <> '', price_list, seller FROM clients")
-            while let row = try clientRows.next() {
-                let list: String = row[3]
-                clients[row[0]] = ClientFacts(active: row[1], webEnabled: row[2], priceList: list,
-                                              priceListKey: listKeys[list] ?? -1, seller: row[4])
-            }
-            var sellers: [String: SellerFacts] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT code, active, password_hash <> '' FROM sellers") {
-                sellers[row[0]] = SellerFacts(active: row[1], webEnabled: row[2])
-            }
-            // Products by code, in code order (their places, for the prices' merge below).
-            var bytes: [UInt8] = []
-            var ends: [Int] = []
-            var active: [Bool] = []
-            try Self.rows(db, "SELECT code, active FROM products ORDER BY code") { statement in
-                bytes.append(contentsOf: Self.bytes(statement, 0))
-                ends.append(bytes.count)
-                active.append(sqlite3_column_int(statement, 1) != 0)
-            }
-            return (clients, sellers, CodeTable(bytes: bytes, ends: ends, flags: active), lists)
-        }
-        self.clients = clients
-        self.sellers = sellers
-        self.products = products
-        // The prices (a million) in two halves of the price lists at once, each on a
-        // connection of its own: the import waits for them before its first order.
-        let middle = lists.count / 2
-        let halves = middle == 0 ? [lists[...]] : [lists[..<middle], lists[middle...]]
-        let loaded = Mutex<[Int: Result<[[Int64]], any Error>]>([:])
-        let published = self.published
-        DispatchQueue.concurrentPerform(iterations: halves.count) { half in
-            let result = Result {
-                try (half == 0 ? published : store.readOnlyConnection()).read { db in
-                    try Self.prices(of: halves[half], products: products, in: db)
-                }
-            }
-            loaded.withLock { $0[half] = result }
-        }
-        let results = loaded.withLock { $0 }
-        self.prices = try halves.indices.flatMap { try results[$0]!.get() }
-    }
-
-    /// The active prices of `lists`, one table per list, in the order of `lists`, by product
-    /// place: each list's prices in key order (product) merged with the products in code
-    /// order, both sorted by SQLite's BINARY collation, so the bytes compare as SQLite compares
-    /// them, and no String is made per price.
-    private static func prices(of lists: ArraySlice<String>, products: CodeTable, in db: Database) throws -> [[Int64]] {
-        // A list without an active price keeps this one: every look-up finds nothing.
-        let none = [Int64](repeating: .min, count: products.count)
-        let statement = try db.makeStatement(sql: "SELECT product, price FROM prices WHERE price_list = ? AND active = 1 ORDER BY product")
-        return try lists.map { list in
-            var table = none
-            var product = 0
-            statement.arguments = [list]
-            try BackOfficeStore.forEachRow(of: statement, "read the prices", in: db) { row in
-                let code = Self.bytes(row, 0)
-                while product < products.count, products.compare(product, code) < 0 { product += 1 }
-                if product < products.count, products.compare(product, code) == 0 {
-                    table[product] = sqlite3_column_int64(row, 1)
-                }
-            }
-            return table
-        }
-    }
-
-    /// Steps through the rows of `sql`, raw: no value is copied unless `body` copies it.
-    private static func rows(_ db: Database, _ sql: String, _ body: (SQLiteStatement) throws -> Void) throws {
-        try BackOfficeStore.forEachRow(of: db.makeStatement(sql: sql), "read the masters", in: db, body)
-    }
-
-    /// A text column's bytes, valid until the statement steps again.
-    private static func bytes(_ statement: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
-        // sqlite3_column_text first, then its length (SQLite's advice).
-        let text = sqlite3_column_text(statement, column)
-        let count = Int(sqlite3_column_bytes(statement, column))
-        guard count > 0, let text else {
-            return UnsafeBufferPointer(start: nil, count: 0)
-        }
-        return UnsafeBufferPointer(start: text, count: count)
+        let content = try published.read(ImportMastersContent.snapshot)
+            ?? ImportMastersContent.read(published, second: { try store.readOnlyConnection() })
+        self.clients = content.clients
+        self.sellers = content.sellers
+        self.products = content.products()
+        self.prices = content.prices
     }
 
     public func isSite(_ pos: Int) -> Bool { sites.contains(pos) }

@@ -276,7 +276,7 @@ fileprivate final class StreamingMerge {
         }
         if !deactivations.isEmpty {
             let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
-            let deactivate = try db.makeStatement(sql: "UPDATE \(table.name) SET active = 0, change_seq = ? WHERE \(keyMatch)")
+            let deactivate = try db.makeStatement(sql: "UPDATE OR FAIL \(table.name) SET active = 0, change_seq = ? WHERE \(keyMatch)")
             for key in deactivations {
                 // UPDATE SET active = 0, change_seq WHERE keys…
                 try write(key, value: nil, with: deactivate, keyAt: 2, valueAt: 0, sequenceAt: 1)
@@ -343,11 +343,15 @@ fileprivate final class StreamingMerge {
         }
     }
 
+    // The statements are OR FAIL (a loader's row never conflicts: its keys are unique): with
+    // the default ABORT, the snapshot's triggers made SQLite open a statement journal for
+    // every row, 0.5 s more for a million prices (measured; with FAIL, 0.08 s).
+
     private func insertStatement() throws -> Statement {
         if let insert { return insert }
         let columns = table.stagedColumns
         let statement = try db.makeStatement(sql: """
-            INSERT INTO \(table.name) (\(columns.joined(separator: ", ")), change_seq)
+            INSERT OR FAIL INTO \(table.name) (\(columns.joined(separator: ", ")), change_seq)
             VALUES (\(Array(repeating: "?", count: columns.count + 1).joined(separator: ", ")))
             """)
         insert = statement
@@ -358,7 +362,7 @@ fileprivate final class StreamingMerge {
         if let update { return update }
         let keyMatch = table.keyColumns.map { "\($0) = ?" }.joined(separator: " AND ")
         let statement = try db.makeStatement(sql: """
-            UPDATE \(table.name) SET \(table.valueColumns.map { "\($0) = ?" }.joined(separator: ", ")), change_seq = ?
+            UPDATE OR FAIL \(table.name) SET \(table.valueColumns.map { "\($0) = ?" }.joined(separator: ", ")), change_seq = ?
             WHERE \(keyMatch)
             """)
         update = statement

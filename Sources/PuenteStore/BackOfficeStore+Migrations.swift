@@ -330,6 +330,36 @@ extension BackOfficeStore {
                 );
                 """)
         }
+        migrator.registerMigration("10-import-snapshot") { db in
+            try db.execute(sql: """
+                -- What an import reads of the masters (price lists, clients, sellers, products,
+                -- the active prices) as one value, written by `masters load` after its changes:
+                -- reading a million prices row by row took 0.1 s of every import's start
+                -- (measured). Any change to those tables, by anyone, deletes it in the same
+                -- transaction (the triggers), and an import that finds none reads the tables.
+                -- The triggers cost a first load of a million prices about 0.1 s (measured).
+                CREATE TABLE import_snapshot (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    format INTEGER NOT NULL,        -- the layout of data (ImportMastersContent.format)
+                    data BLOB NOT NULL
+                );
+                CREATE TRIGGER price_lists_insert_drops_snapshot AFTER INSERT ON price_lists BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER price_lists_update_drops_snapshot AFTER UPDATE ON price_lists BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER price_lists_delete_drops_snapshot AFTER DELETE ON price_lists BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER products_insert_drops_snapshot AFTER INSERT ON products BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER products_update_drops_snapshot AFTER UPDATE ON products BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER products_delete_drops_snapshot AFTER DELETE ON products BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER sellers_insert_drops_snapshot AFTER INSERT ON sellers BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER sellers_update_drops_snapshot AFTER UPDATE ON sellers BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER sellers_delete_drops_snapshot AFTER DELETE ON sellers BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER clients_insert_drops_snapshot AFTER INSERT ON clients BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER clients_update_drops_snapshot AFTER UPDATE ON clients BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER clients_delete_drops_snapshot AFTER DELETE ON clients BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER prices_insert_drops_snapshot AFTER INSERT ON prices BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER prices_update_drops_snapshot AFTER UPDATE ON prices BEGIN DELETE FROM import_snapshot; END;
+                CREATE TRIGGER prices_delete_drops_snapshot AFTER DELETE ON prices BEGIN DELETE FROM import_snapshot; END;
+                """)
+        }
         return migrator
     }
 }

@@ -63,6 +63,14 @@ public final class BackOfficeStore: Sendable {
         return configuration
     }
 
+    /// Gives back what the writing connection cached and the allocator holds free: between
+    /// the dumps of a masters load, so that one dump's pages and buffers (a million prices')
+    /// are not resident under the next one's.
+    public func releaseMemory() {
+        try? database.writeWithoutTransaction { $0.releaseMemory() }
+        puente_release_free_memory()
+    }
+
     /// A read-only connection of its own to the store's committed state, for a thread that
     /// reads while another one holds the store's connection in a transaction.
     /// `pageCacheKiB`: its page cache; a connection that scans once or looks up a few rows
@@ -169,6 +177,12 @@ extension BackOfficeStore {
     public static func currentChangeSequence(in transaction: StoreTransaction) throws -> Int64 {
         let db = transaction.db
         return try Int64.fetchOne(db, sql: "SELECT value FROM change_counter WHERE id = 1") ?? 0
+    }
+
+    /// Sets the writing connection's page cache, in KiB, for what follows (`pageCacheSize`
+    /// is the usual one).
+    public func setWriterPageCache(kibibytes: Int) throws {
+        try database.writeWithoutTransaction { try Self.setPageCache(kibibytes: kibibytes, in: $0) }
     }
 
     /// Sets this connection's page cache, in KiB (`pageCacheSize` is the usual one).

@@ -37,7 +37,7 @@ import Testing
             #expect(run.status == 0, "\(run.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
             let files = try #require(object?["files"] as? [[String: Any]])
-            #expect(files.map { $0["master"] as? String } == ["price_lists", "products", "sellers", "clients", "prices"])
+            #expect(files.map { $0["master"] as? String } == ["price_lists", "products", "sellers", "prices", "clients"])
             #expect(object?["needs_attention"] as? Bool == false)
         }
     }

@@ -10,7 +10,7 @@ import Testing
         let fixture = try MasterFixture()
         defer { fixture.remove() }
         let report = try fixture.load(MasterFixture.all)
-        #expect(report.files.map(\.master) == [.priceLists, .products, .sellers, .clients, .prices])
+        #expect(report.files.map(\.master) == [.priceLists, .products, .sellers, .prices, .clients])
         #expect(report.files.map(\.added) == [2, 3, 2, 3, 3])
         #expect(!report.needsAttention)
         let client = try #require(try fixture.rows("SELECT * FROM clients WHERE code = 'C1'").first)

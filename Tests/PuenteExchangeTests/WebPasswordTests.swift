@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import PuenteExchange
+@testable import PuenteExchange
 import PuenteSecurity
 import Testing
 
@@ -84,5 +84,34 @@ import Testing
         #expect(PasswordHasher.verify("tito2026", against: try #require(after)))
         let again = try fixture.load(["clients.csv": MasterFixture.clients])
         #expect(again.files[0].unchanged == 3)
+    }
+
+    /// A dump with passwords is hashed ahead, while the dumps before it load, and read again
+    /// when its turn comes: if its bytes changed meanwhile, nothing of it is loaded.
+    @Test func aDumpChangedBetweenItsHashingAndItsLoadLoadsNothing() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        let url = try fixture.folder.write("clients.csv", MasterFixture.clients.replacingOccurrences(of: "tito2026", with: "Nueva2027"))
+        let loader = try fixture.session.masterLoader()
+        let prepared = try loader.prepare(url, kind: .clients)
+        guard case .ready(let dump) = prepared else {
+            Issue.record("not prepared: \(prepared)")
+            return
+        }
+        #expect(dump.hashed?.count == 1 && dump.dump == nil)
+        try fixture.folder.write("clients.csv", MasterFixture.clients.replacingOccurrences(of: "tito2026", with: "Otra2028"))
+        let report = try loader.apply(prepared, allowMassDeactivation: false)
+        #expect(report.fileRejected)
+        #expect(report.errors.map(\.message) == ["the file changed while it was loaded; nothing of this file was loaded"])
+        let hash: String = try #require(try fixture.value("SELECT password_hash FROM clients WHERE code = 'C1'"))
+        #expect(PasswordHasher.verify("tito2026", against: hash))
+
+        // Unchanged in between: the hash made ahead is the one stored.
+        let again = try loader.prepare(url, kind: .clients)
+        #expect(try loader.apply(again, allowMassDeactivation: false).changed == 1)
+        let stored: String = try #require(try fixture.value("SELECT password_hash FROM clients WHERE code = 'C1'"))
+        guard case .ready(let hashedAhead) = again else { return }
+        #expect(hashedAhead.hashed?.values.first == stored && PasswordHasher.verify("Otra2028", against: stored))
     }
 }
