@@ -134,10 +134,13 @@ public struct MasterLoader: Sendable {
         let order = Dictionary(uniqueKeysWithValues: Self.loadOrder.enumerated().map { ($1, $0) })
         files.sort { (order[$0.kind]!, $0.url.path) < (order[$1.kind]!, $1.url.path) }
 
-        // Dumps with web passwords are read and their changed passwords hashed on a thread of
-        // their own from the start, while the dumps before them load (the clients' bcrypt
-        // work beside the million prices: measured in Benchmarks/README.md).
-        let ahead = Dictionary(files.filter { $0.kind.hasPasswords }.map { file in
+        // A dump with web passwords, the only one of its master in the load, is read and its
+        // changed passwords hashed on a thread of its own from the start, while the dumps
+        // before it load (the clients' bcrypt work beside the million prices: measured in
+        // Benchmarks/README.md). Two of one master are prepared each in its turn: the second
+        // is compared with what the first left.
+        let counts = Dictionary(files.map { ($0.kind, 1) }, uniquingKeysWith: +)
+        let ahead = Dictionary(files.filter { $0.kind.hasPasswords && counts[$0.kind] == 1 }.map { file in
             (file.url, WorkAhead { try self.prepare(file.url, kind: file.kind) })
         }, uniquingKeysWith: { first, _ in first })
         // A load that fails returns once the work ahead is done: no thread is left reading.
@@ -173,11 +176,6 @@ public struct MasterLoader: Sendable {
     /// a seller, a price a list and a product); the prices before the clients, whose
     /// passwords are hashed meanwhile.
     static let loadOrder: [MasterKind] = [.priceLists, .products, .sellers, .prices, .clients, .orderStatus]
-
-    /// Loads one dump. Row problems are reported in the result; store failures are thrown.
-    func loadFile(_ url: URL, kind: MasterKind, allowMassDeactivation: Bool = false) throws -> MasterFileReport {
-        try apply(prepare(url, kind: kind), allowMassDeactivation: allowMassDeactivation)
-    }
 
     /// A dump opened (for one with passwords: read through once, its new and changed
     /// passwords hashed); or what its load already came to (unreadable, or the same as the
@@ -401,7 +399,8 @@ public struct MasterLoader: Sendable {
     }
 
     /// Reads clients or sellers, with the hashes of the new and changed passwords by line
-    /// (`hashChangedPasswords`; one missing there is hashed here).
+    /// (`hashChangedPasswords`, over the same bytes and the same stored fingerprints: none is
+    /// missing there; one that were would be hashed here rather than lost).
     private func readPasswordRows(
         _ dump: inout MasterDump, kind: MasterKind, table: MasterTable, hashed: [Int: String], refused: inout [RefusedRow]
     ) throws -> [StagedRow] {
@@ -428,7 +427,7 @@ public struct MasterLoader: Sendable {
             }
             let password = dump.rawValue("web_password", in: record)
             let print = fingerprint.fingerprint(code: code, password: password)
-            // An unchanged password keeps its hash; a new or changed one is hashed below.
+            // An unchanged password keeps its hash; a new or changed one was hashed ahead.
             var hash = ""
             if !password.isEmpty {
                 if let stored = known[code], stored.fingerprint == print {

@@ -114,4 +114,20 @@ import Testing
         guard case .ready(let hashedAhead) = again else { return }
         #expect(hashedAhead.hashed?.values.first == stored && PasswordHasher.verify("Otra2028", against: stored))
     }
+
+    /// Two dumps of clients in one load: the second is compared with what the first left (its
+    /// bytes are those of the load before, but the first changed a password since), so it is
+    /// not prepared ahead against the store as it was before the first.
+    @Test func twoClientDumpsInOneLoadEachGetTheirHashes() throws {
+        let fixture = try MasterFixture()
+        defer { fixture.remove() }
+        try fixture.load(MasterFixture.all)
+        try fixture.folder.write("a/clients.csv", MasterFixture.clients.replacingOccurrences(of: "tito2026", with: "Cambio2027"))
+        try fixture.folder.write("b/clients.csv", MasterFixture.clients)
+        let report = try fixture.session.masterLoader().load(paths: [fixture.folder.url.appending(path: "a"),
+                                                                       fixture.folder.url.appending(path: "b")])
+        #expect(report.files.map(\.changed) == [1, 1])
+        let hash: String = try #require(try fixture.value("SELECT password_hash FROM clients WHERE code = 'C1'"))
+        #expect(PasswordHasher.verify("tito2026", against: hash))
+    }
 }
