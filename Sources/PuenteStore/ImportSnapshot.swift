@@ -330,10 +330,6 @@ private struct SnapshotBlob {
         }
     }
 
-    func write(_ bytes: [UInt8], at offset: Int) throws {
-        try bytes.withUnsafeBytes { try write($0, at: offset) }
-    }
-
     func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
         guard bytes.count > 0 else { return }
         guard sqlite3_blob_write(blob, bytes.baseAddress, Int32(bytes.count), Int32(offset)) == SQLITE_OK else {

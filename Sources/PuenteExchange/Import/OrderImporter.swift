@@ -87,17 +87,15 @@ public struct OrderImporter: Sendable {
         ready.removeAll { unfinished.contains($0.path) }
         guard !ready.isEmpty else { return }
         // The first file is opened and hashed while the masters load (the others in turn).
-        var firstFile = ready.first.map { url in
-            WorkAhead { () throws -> (file: UntrustedFile, sha256: String) in
-                let file = try UntrustedFile(path: url.path)
-                return (file, try file.sha256())
-            }
+        @Sendable func openAndHash(_ url: URL) throws -> (file: UntrustedFile, sha256: String) {
+            let file = try UntrustedFile(path: url.path)
+            return (file, try file.sha256())
         }
+        var firstFile = ready.first.map { url in WorkAhead { try openAndHash(url) } }
         func open(_ url: URL) throws -> (file: UntrustedFile, sha256: String) {
             defer { firstFile = nil }
             if let firstFile, url == ready.first { return try firstFile.get() }
-            let file = try UntrustedFile(path: url.path)
-            return (file, try file.sha256())
+            return try openAndHash(url)
         }
         let mastersStarted = ContinuousClock.now
         let masters = try ImportMasters(store: store, sites: Set(configuration.sites.map(\.pos)))
